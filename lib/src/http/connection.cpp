@@ -1,1 +1,186 @@
+#include "http/connection.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace salvo::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+bool is_eof_like(const error_code& ec) {
+    return ec == beast::http::error::end_of_stream || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated;
+}
+
+step_result fail(error e, std::string diagnostic) {
+    return {make_error_code(e), std::move(diagnostic)};
+}
+
+// Maps a failure while reading a response to the engine's error, given whether any byte of
+// the response had arrived.
+step_result read_failure(const error_code& ec, bool got_some) {
+    using he = beast::http::error;
+    if (ec == beast::error::timeout) {
+        return fail(error::response_timeout, "no complete response before the timeout");
+    }
+    if (ec == asio::error::operation_aborted) {
+        return fail(error::cancelled, "cancelled while waiting for the response");
+    }
+    if (ec == he::header_limit) {
+        return fail(error::header_too_large, "response header exceeds the limit");
+    }
+    if (ec == he::body_limit) {
+        return fail(error::body_too_large, "response body exceeds the limit");
+    }
+    if (ec == he::partial_message || (got_some && is_eof_like(ec))) {
+        return fail(error::truncated_response,
+                    "connection closed before the end of the response (" + ec.message() + ")");
+    }
+    if (is_eof_like(ec)) {
+        return fail(error::connection_lost,
+                    "connection closed after the request was sent, before any response; the "
+                    "outcome is unknown (" +
+                        ec.message() + ")");
+    }
+    if (ec.category() == beast::http::make_error_code(he::bad_version).category()) {
+        return fail(error::malformed_response, "malformed response: " + ec.message());
+    }
+    return fail(error::connection_lost, "reading the response failed: " + ec.message());
+}
+
+std::string tls_failure(SSL* ssl, const error_code& ec) {
+    const long verify = SSL_get_verify_result(ssl);
+    if (verify != X509_V_OK) {
+        return std::string("certificate verification failed: ") +
+               X509_verify_cert_error_string(verify);
+    }
+    return "TLS handshake failed: " + ec.message();
+}
+
+}  // namespace
+
+connection::connection(const asio::any_io_executor& executor, asio::ssl::context* tls) {
+    if (tls != nullptr) {
+        tls_.emplace(beast::tcp_stream(executor), *tls);
+    } else {
+        plain_.emplace(executor);
+    }
+}
+
+asio::awaitable<step_result> connection::connect(const asio::ip::tcp::resolver::results_type& addresses,
+                                                 std::string_view host, bool verify_peer,
+                                                 session_slot* sessions,
+                                                 clock::time_point deadline) {
+    tcp().expires_at(deadline);
+    auto [ec, endpoint] = co_await tcp().async_connect(addresses, nothrow);
+    if (ec == beast::error::timeout) {
+        co_return fail(error::connect_timeout, "TCP connect to " + std::string(host) + " timed out");
+    }
+    if (ec == asio::error::operation_aborted) {
+        co_return fail(error::cancelled, "cancelled while connecting");
+    }
+    if (ec) {
+        co_return fail(error::connect_failed,
+                       "connect to " + std::string(host) + " failed: " + ec.message());
+    }
+    tcp().socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    if (!tls_) {
+        co_return step_result{};
+    }
+    prepare_connection(tls_->native_handle(), host, verify_peer, sessions);
+    auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, nothrow);
+    if (hec == beast::error::timeout) {
+        co_return fail(error::connect_timeout, "TLS handshake with " + std::string(host) + " timed out");
+    }
+    if (hec == asio::error::operation_aborted) {
+        co_return fail(error::cancelled, "cancelled during the TLS handshake");
+    }
+    if (hec) {
+        co_return fail(error::tls_handshake_failed,
+                       std::string(host) + ": " + tls_failure(tls_->native_handle(), hec));
+    }
+    co_return step_result{};
+}
+
+
+asio::awaitable<step_result> connection::exchange(std::string_view wire, bool head,
+                                                  const exchange_limits& limits,
+                                                  clock::time_point deadline, response& out) {
+    reusable_ = false;
+    tcp().expires_at(deadline);
+    const auto buffer = asio::buffer(wire.data(), wire.size());
+    auto [wec, written] =
+        co_await (tls_ ? asio::async_write(*tls_, buffer, nothrow)
+                       : asio::async_write(*plain_, buffer, nothrow));
+    if (wec) {
+        out.delivery = written == 0 && !tls_ ? delivery::not_sent : delivery::sent;
+        if (wec == asio::error::operation_aborted) {
+            co_return fail(error::cancelled, "cancelled while sending the request");
+        }
+        if (wec == beast::error::timeout) {
+            co_return fail(error::response_timeout, "sending the request timed out");
+        }
+        co_return fail(error::connection_lost, "sending the request failed: " + wec.message());
+    }
+    out.delivery = delivery::sent;
+
+    beast::http::response_parser<beast::http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+    parser.body_limit(limits.body_limit);
+    parser.skip(head);
+    auto [rec, read] = co_await (tls_ ? beast::http::async_read(*tls_, read_buffer_, parser, nothrow)
+                                      : beast::http::async_read(*plain_, read_buffer_, parser, nothrow));
+    if (parser.got_some()) {
+        out.delivery = delivery::answered;
+    }
+    if (rec) {
+        co_return read_failure(rec, parser.got_some());
+    }
+    auto message = parser.release();
+    out.status = message.result_int();
+    // Bytes beyond the response mean the server broke framing: never reuse the connection.
+    reusable_ = message.keep_alive() && read_buffer_.size() == 0;
+    out.body = std::move(message.body());
+    out.headers = std::move(message.base());
+    ++requests_served;
+    co_return step_result{};
+}
+
+bool connection::peer_closed() const noexcept {
+    char byte;
+    const auto fd = const_cast<connection*>(this)->tcp().socket().native_handle();
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
+
+void connection::cancel() noexcept { tcp().cancel(); }
+
+void connection::close() noexcept {
+    error_code ignored;
+    tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    tcp().socket().close(ignored);
+    reusable_ = false;
+}
+
+}  // namespace salvo::http::detail

@@ -1,1 +1,208 @@
+#include "http/origin_pool.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+namespace salvo::http::detail {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+struct origin_pool::waiter {
+    explicit waiter(const asio::any_io_executor& owner) : timer(owner) {}
+    asio::steady_timer timer;
+    std::shared_ptr<connection> granted;  // a kept connection handed over
+    bool permit = false;                  // or the right to open a new one
+    bool refused = false;                 // or shutdown
+};
+
+origin_pool::origin_pool(origin o, const client_options& options,
+                         asio::any_io_executor executor, asio::ssl::context* tls)
+    : origin_(std::move(o)), options_(options), executor_(std::move(executor)), tls_(tls) {}
+
+std::shared_ptr<connection> origin_pool::make_connection() {
+    return std::make_shared<connection>(executor_, origin_.tls ? tls_ : nullptr);
+}
+
+void origin_pool::link_active(connection* c, const asio::any_io_executor& owner) {
+    c->owner = owner;
+    c->active_index = active_.size();
+    active_.push_back(c);
+}
+
+void origin_pool::unlink_active(connection* c) {
+    connection* last = active_.back();
+    active_[c->active_index] = last;
+    last->active_index = c->active_index;
+    active_.pop_back();
+}
+
+// The waiter's coroutine runs on its own strand; waking it there keeps the timer single-threaded.
+void origin_pool::wake(const std::shared_ptr<waiter>& w) {
+    asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+}
+
+asio::awaitable<lease> origin_pool::acquire(const asio::any_io_executor& owner,
+                                            clock::time_point deadline, bool fresh) {
+    std::shared_ptr<waiter> w;
+    std::vector<std::shared_ptr<connection>> expired;
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) {
+            co_return lease{nullptr, false, {make_error_code(error::shutdown), "client shut down"}};
+        }
+        const auto now = clock::now();
+        while (!idle_.empty() && now - idle_.front()->idle_since >= options_.idle_timeout) {
+            expired.push_back(std::move(idle_.front()));
+            idle_.pop_front();
+            --open_;
+        }
+        if (!fresh && !idle_.empty()) {
+            auto conn = std::move(idle_.back());
+            idle_.pop_back();
+            link_active(conn.get(), owner);
+            co_return lease{std::move(conn), true, {}};
+        }
+        if (fresh && open_ >= options_.max_connections_per_origin && !idle_.empty()) {
+            expired.push_back(std::move(idle_.front()));  // make room for a fresh connection
+            idle_.pop_front();
+            --open_;
+        }
+        if (open_ < options_.max_connections_per_origin) {
+            ++open_;
+            auto conn = make_connection();
+            link_active(conn.get(), owner);
+            co_return lease{std::move(conn), false, {}};
+        }
+        w = std::make_shared<waiter>(owner);
+        w->timer.expires_at(deadline);
+        waiters_.push_back(w);
+    }
+    for (auto& c : expired) {
+        c->close();
+    }
+    expired.clear();
+
+    auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::lock_guard lock(mutex_);
+    if (w->granted) {
+        co_return lease{std::move(w->granted), true, {}};
+    }
+    if (w->permit) {
+        auto conn = make_connection();
+        link_active(conn.get(), owner);
+        co_return lease{std::move(conn), false, {}};
+    }
+    if (!w->refused) {
+        waiters_.erase(std::find(waiters_.begin(), waiters_.end(), w));
+    }
+    if (w->refused || closed_) {
+        co_return lease{nullptr, false, {make_error_code(error::shutdown), "client shut down"}};
+    }
+    if (ec == asio::error::operation_aborted) {
+        co_return lease{nullptr, false,
+                        {make_error_code(error::cancelled), "cancelled while waiting for a connection"}};
+    }
+    co_return lease{nullptr, false,
+                    {make_error_code(error::pool_timeout),
+                     "no connection to " + origin_.host + " became free before the deadline (" +
+                         std::to_string(options_.max_connections_per_origin) + " in use)"}};
+}
+
+void origin_pool::release(const std::shared_ptr<connection>& conn, bool keep) {
+    if (!keep) {
+        conn->close();
+    }
+    std::lock_guard lock(mutex_);
+    unlink_active(conn.get());
+    if (keep && closed_) {
+        conn->close();
+        keep = false;
+    }
+    if (!waiters_.empty()) {
+        auto w = std::move(waiters_.front());
+        waiters_.pop_front();
+        if (keep) {
+            link_active(conn.get(), w->timer.get_executor());
+            w->granted = conn;
+        } else {
+            w->permit = true;  // the closed connection's place goes to the waiter
+        }
+        wake(w);
+        return;
+    }
+    if (keep) {
+        conn->idle_since = clock::now();
+        idle_.push_back(conn);
+    } else {
+        --open_;
+    }
+}
+
+asio::awaitable<step_result> origin_pool::resolve(clock::time_point deadline,
+                                                  asio::ip::tcp::resolver::results_type& out) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!addresses_.empty() && clock::now() < addresses_expire_) {
+            out = addresses_;
+            co_return step_result{};
+        }
+    }
+    using namespace asio::experimental::awaitable_operators;
+    const auto ex = co_await asio::this_coro::executor;
+    asio::ip::tcp::resolver resolver(ex);
+    asio::steady_timer timer(ex, deadline);
+    constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+    auto result = co_await (resolver.async_resolve(origin_.host, std::to_string(origin_.port),
+                                                   nothrow) ||
+                            timer.async_wait(nothrow));
+    if (result.index() == 1) {
+        co_return step_result{make_error_code(error::connect_timeout),
+                              "DNS lookup of " + origin_.host + " timed out"};
+    }
+    auto [ec, addresses] = std::get<0>(std::move(result));
+    if (ec == asio::error::operation_aborted) {
+        co_return step_result{make_error_code(error::cancelled), "cancelled during DNS lookup"};
+    }
+    if (ec || addresses.empty()) {
+        co_return step_result{make_error_code(error::resolve_failed),
+                              "cannot resolve " + origin_.host + ": " + ec.message()};
+    }
+    std::lock_guard lock(mutex_);
+    addresses_ = addresses;
+    addresses_expire_ = clock::now() + options_.dns_ttl;
+    out = std::move(addresses);
+    co_return step_result{};
+}
+
+void origin_pool::shutdown() {
+    std::deque<std::shared_ptr<connection>> idle;
+    {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        idle.swap(idle_);
+        open_ -= idle.size();
+        for (auto& w : waiters_) {
+            w->refused = true;
+            wake(w);
+        }
+        waiters_.clear();
+        for (connection* c : active_) {
+            asio::post(c->owner, [conn = c->shared_from_this()] { conn->cancel(); });
+        }
+    }
+    for (auto& c : idle) {
+        c->close();
+    }
+}
+
+std::size_t origin_pool::open_connections() const {
+    std::lock_guard lock(mutex_);
+    return open_;
+}
+
+}  // namespace salvo::http::detail

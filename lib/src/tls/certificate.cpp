@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 
 namespace salvo::tls {
@@ -117,11 +118,17 @@ x509_ptr make_cert(EVP_PKEY* key, const std::string& common_name, std::chrono::s
 
 std::string subject_alt_names(const certificate_request& request) {
     std::string san;
+    auto add = [&san](std::string_view kind, const std::string& value) {
+        if (!san.empty()) {
+            san.push_back(',');
+        }
+        san.append(kind).append(value);
+    };
     for (const auto& dns : request.dns_names) {
-        san += (san.empty() ? "" : ",") + std::string("DNS:") + dns;
+        add("DNS:", dns);
     }
     for (const auto& ip : request.ip_addresses) {
-        san += (san.empty() ? "" : ",") + std::string("IP:") + ip;
+        add("IP:", ip);
     }
     return san;
 }

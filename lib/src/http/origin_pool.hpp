@@ -1,0 +1,89 @@
+// The connections of one origin (scheme, host, port): idle ones kept warm, a cap on how many
+// exist, a FIFO of requests waiting for one, the origin's DNS answers and TLS session.
+#pragma once
+
+#include "http/connection.hpp"
+#include "http/tls_context.hpp"
+
+#include <salvo/http/options.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace salvo::http::detail {
+
+struct origin {
+    bool tls = false;
+    std::string host;  // as in the URL, without IPv6 brackets
+    std::uint16_t port = 0;
+};
+
+// A connection lent to one request. `reused` is false for a new, not yet connected one.
+struct lease {
+    std::shared_ptr<connection> conn;
+    bool reused = false;
+    step_result result;
+};
+
+class origin_pool {
+public:
+    origin_pool(origin o, const client_options& options, boost::asio::any_io_executor executor,
+                boost::asio::ssl::context* tls);
+    origin_pool(const origin_pool&) = delete;
+    origin_pool& operator=(const origin_pool&) = delete;
+
+    const origin& key() const noexcept { return origin_; }
+    session_slot& sessions() noexcept { return sessions_; }
+
+    // An idle connection, a new one if under the cap, or the next one freed, in FIFO order,
+    // waiting no later than `deadline`. `fresh` refuses idle connections (after a stale one).
+    // `owner` is the strand of the requesting operation (shutdown cancels through it).
+    boost::asio::awaitable<lease> acquire(const boost::asio::any_io_executor& owner,
+                                          clock::time_point deadline, bool fresh);
+
+    // Gives a connection back: kept (or handed to the first waiter) when `keep`, else closed
+    // and its place in the cap given to the first waiter.
+    void release(const std::shared_ptr<connection>& conn, bool keep);
+
+    // Resolved addresses, cached for the DNS TTL.
+    boost::asio::awaitable<step_result> resolve(clock::time_point deadline,
+                                                boost::asio::ip::tcp::resolver::results_type& out);
+
+    // Closes idle connections, refuses waiters and new requests, cancels requests in flight.
+    void shutdown();
+
+    std::size_t open_connections() const;
+
+private:
+    struct waiter;
+    void wake(const std::shared_ptr<waiter>& w);
+    std::shared_ptr<connection> make_connection();
+    void link_active(connection* c, const boost::asio::any_io_executor& owner);
+    void unlink_active(connection* c);
+
+    const struct origin origin_;
+    const client_options& options_;
+    boost::asio::any_io_executor executor_;
+    boost::asio::ssl::context* tls_;
+    session_slot sessions_;
+
+    mutable std::mutex mutex_;
+    bool closed_ = false;
+    std::size_t open_ = 0;                              // counted against the cap
+    std::deque<std::shared_ptr<connection>> idle_;      // oldest first; reuse the newest
+    std::deque<std::shared_ptr<waiter>> waiters_;       // FIFO
+    std::vector<connection*> active_;                   // lent out, for shutdown
+    boost::asio::ip::tcp::resolver::results_type addresses_;
+    clock::time_point addresses_expire_{};
+};
+
+}  // namespace salvo::http::detail
