@@ -19,9 +19,7 @@ duration time_to_accrue(double tokens, double rate) noexcept {
 }  // namespace
 
 rate_limiter::rate_limiter(rate_limit limit) noexcept
-    : limit_(limit),
-      unlimited_(!(limit.rate > 0.0) || std::isinf(limit.rate)),
-      tokens_(0.0) {
+    : limit_(limit), unlimited_(!(limit.rate > 0.0) || std::isinf(limit.rate)), tokens_(0.0) {
     limit_.burst = limit.burst >= 1.0 ? limit.burst : 1.0;  // NaN lands on 1 too
     if (std::isinf(limit_.burst)) {
         unlimited_ = true;

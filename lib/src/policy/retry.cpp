@@ -37,7 +37,8 @@ retry_decision decide_retry(const retry_policy& policy, const retry_input& input
             return finish(retry_action::done, retry_reason::not_retryable, cause);
         case verdict::outcome_unknown:
             return finish(retry_action::outcome_unknown, retry_reason::not_idempotent, cause);
-        case verdict::retryable: break;
+        case verdict::retryable:
+            break;
     }
 
     if (!policy.enabled) {
@@ -49,7 +50,8 @@ retry_decision decide_retry(const retry_policy& policy, const retry_input& input
     }
 
     retry_decision decision = finish(retry_action::retry, retry_reason::retryable, cause);
-    if (input.what.throttling && input.retry_after && *input.retry_after >= std::chrono::seconds::zero()) {
+    if (input.what.throttling && input.retry_after &&
+        *input.retry_after >= std::chrono::seconds::zero()) {
         decision.delay = capped(*input.retry_after, policy.retry_after_cap);
         decision.delay_from_retry_after = true;
     } else {
@@ -76,24 +78,36 @@ retry_decision decide_retry(const retry_policy& policy, const retry_input& input
 
 std::string_view to_string(retry_action value) noexcept {
     switch (value) {
-        case retry_action::done: return "done";
-        case retry_action::retry: return "retry";
-        case retry_action::give_up: return "give_up";
-        case retry_action::outcome_unknown: return "outcome_unknown";
+        case retry_action::done:
+            return "done";
+        case retry_action::retry:
+            return "retry";
+        case retry_action::give_up:
+            return "give_up";
+        case retry_action::outcome_unknown:
+            return "outcome_unknown";
     }
     return "unknown";
 }
 
 std::string_view to_string(retry_reason value) noexcept {
     switch (value) {
-        case retry_reason::final_response: return "final_response";
-        case retry_reason::not_retryable: return "not_retryable";
-        case retry_reason::retryable: return "retryable";
-        case retry_reason::not_idempotent: return "not_idempotent";
-        case retry_reason::disabled: return "disabled";
-        case retry_reason::max_attempts: return "max_attempts";
-        case retry_reason::deadline: return "deadline";
-        case retry_reason::budget_exhausted: return "budget_exhausted";
+        case retry_reason::final_response:
+            return "final_response";
+        case retry_reason::not_retryable:
+            return "not_retryable";
+        case retry_reason::retryable:
+            return "retryable";
+        case retry_reason::not_idempotent:
+            return "not_idempotent";
+        case retry_reason::disabled:
+            return "disabled";
+        case retry_reason::max_attempts:
+            return "max_attempts";
+        case retry_reason::deadline:
+            return "deadline";
+        case retry_reason::budget_exhausted:
+            return "budget_exhausted";
     }
     return "unknown";
 }

@@ -10,8 +10,12 @@ namespace {
 
 using namespace std::chrono;
 
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+constexpr bool is_ows(char c) noexcept {
+    return c == ' ' || c == '\t';
+}
 
 std::string_view trim_ows(std::string_view text) noexcept {
     while (!text.empty() && is_ows(text.front())) {
@@ -32,7 +36,7 @@ constexpr std::array<std::string_view, 12> months{"Jan", "Feb", "Mar", "Apr", "M
 
 // A forward-only reader; every step checks the length first, so no input reads out of bounds.
 class reader {
-public:
+  public:
     explicit reader(std::string_view text) noexcept : text_(text) {}
 
     bool literal(std::string_view expected) noexcept {
@@ -76,7 +80,7 @@ public:
 
     bool at_end() const noexcept { return pos_ == text_.size(); }
 
-private:
+  private:
     std::string_view text_;
     std::size_t pos_ = 0;
 };
@@ -108,15 +112,15 @@ bool read_time_of_day(reader& in, civil_time& t) noexcept {
 // IMF-fixdate, after the day name: ", " 2DIGIT SP month SP 4DIGIT SP time-of-day " GMT"
 bool read_imf_fixdate(reader& in, civil_time& t) noexcept {
     return in.literal(", ") && in.digits(2, t.day) && in.literal(" ") && read_month(in, t.month) &&
-           in.literal(" ") && in.digits(4, t.year) && in.literal(" ") &&
-           read_time_of_day(in, t) && in.literal(" GMT") && in.at_end();
+           in.literal(" ") && in.digits(4, t.year) && in.literal(" ") && read_time_of_day(in, t) &&
+           in.literal(" GMT") && in.at_end();
 }
 
 // rfc850-date, after the long day name: ", " 2DIGIT "-" month "-" 2DIGIT SP time-of-day " GMT"
 bool read_rfc850_date(reader& in, civil_time& t) noexcept {
     return in.literal(", ") && in.digits(2, t.day) && in.literal("-") && read_month(in, t.month) &&
-           in.literal("-") && in.digits(2, t.year) && in.literal(" ") &&
-           read_time_of_day(in, t) && in.literal(" GMT") && in.at_end();
+           in.literal("-") && in.digits(2, t.year) && in.literal(" ") && read_time_of_day(in, t) &&
+           in.literal(" GMT") && in.at_end();
 }
 
 // asctime-date, after the day name: SP month SP ( 2DIGIT / ( SP DIGIT ) ) SP time-of-day SP year

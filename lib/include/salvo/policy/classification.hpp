@@ -29,8 +29,7 @@ struct attempt_outcome {
     std::optional<std::chrono::seconds> retry_after;  // parsed Retry-After, for kind == response
 
     static attempt_outcome not_sent() noexcept { return {outcome_kind::not_sent, 0, {}}; }
-    static attempt_outcome http(int code,
-                                std::optional<std::chrono::seconds> after = {}) noexcept {
+    static attempt_outcome http(int code, std::optional<std::chrono::seconds> after = {}) noexcept {
         return {outcome_kind::response, code, after};
     }
     static attempt_outcome lost_after_send() noexcept {

@@ -11,7 +11,7 @@ namespace salvo::policy {
 
 // Satisfies std::uniform_random_bit_generator.
 class rng {
-public:
+  public:
     using result_type = std::uint64_t;
 
     constexpr explicit rng(std::uint64_t seed = 0x5a17'0d0c'0ffe'e5edULL) noexcept { reseed(seed); }
@@ -37,7 +37,7 @@ public:
         return result;
     }
 
-private:
+  private:
     static constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept {
         return (x << k) | (x >> (64 - k));
     }

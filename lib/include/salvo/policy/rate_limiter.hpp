@@ -16,7 +16,7 @@ struct rate_limit {
 };
 
 class rate_limiter {
-public:
+  public:
     explicit rate_limiter(rate_limit limit = {}) noexcept;
 
     // Takes a token and returns how long the caller must wait before sending (0 if one was
@@ -37,7 +37,7 @@ public:
     bool unlimited() const noexcept { return unlimited_; }
     const rate_limit& limit() const noexcept { return limit_; }
 
-private:
+  private:
     double refilled(time_point now) const noexcept;
     void advance(time_point now) noexcept;
 

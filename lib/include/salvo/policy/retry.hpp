@@ -42,9 +42,9 @@ struct retry_decision {
     retry_action action = retry_action::done;
     retry_reason reason = retry_reason::final_response;
     retry_cause cause = retry_cause::none;
-    duration delay{0};              // for retry: how long to wait first
+    duration delay{0};  // for retry: how long to wait first
     bool delay_from_retry_after = false;
-    int budget_cost = 0;            // for retry: tokens taken; pass to retry_budget::on_success
+    int budget_cost = 0;  // for retry: tokens taken; pass to retry_budget::on_success
 };
 
 struct retry_input {

@@ -18,7 +18,7 @@ struct retry_budget_options {
 };
 
 class retry_budget {
-public:
+  public:
     explicit retry_budget(retry_budget_options options = {}) noexcept;
 
     // What a retry for `cause` costs.
@@ -36,7 +36,7 @@ public:
     int capacity() const noexcept { return options_.capacity; }
     const retry_budget_options& options() const noexcept { return options_; }
 
-private:
+  private:
     retry_budget_options options_;
     int available_;
 };
