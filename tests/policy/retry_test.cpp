@@ -12,7 +12,7 @@ const time_point t0 = time_point{} + 1h;
 
 retry_input after(const attempt_outcome& outcome, bool idempotent, int attempt,
                   time_point deadline = no_deadline) {
-    return {.what = classify(outcome, idempotent),
+    return {.classified = classify(outcome, idempotent),
             .attempt = attempt,
             .now = t0,
             .deadline = deadline,

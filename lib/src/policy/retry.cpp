@@ -29,8 +29,8 @@ retry_decision finish(retry_action action, retry_reason reason, retry_cause caus
 
 retry_decision decide_retry(const retry_policy& policy, const retry_input& input,
                             retry_budget* budget, rng& random) noexcept {
-    const retry_cause cause = input.what.cause;
-    switch (input.what.what) {
+    const retry_cause cause = input.classified.cause;
+    switch (input.classified.what) {
         case verdict::done:
             return finish(retry_action::done, retry_reason::final_response, cause);
         case verdict::local_failure:
@@ -50,7 +50,7 @@ retry_decision decide_retry(const retry_policy& policy, const retry_input& input
     }
 
     retry_decision decision = finish(retry_action::retry, retry_reason::retryable, cause);
-    if (input.what.throttling && input.retry_after &&
+    if (input.classified.throttling && input.retry_after &&
         *input.retry_after >= std::chrono::seconds::zero()) {
         decision.delay = capped(*input.retry_after, policy.retry_after_cap);
         decision.delay_from_retry_after = true;

@@ -48,7 +48,7 @@ struct retry_decision {
 };
 
 struct retry_input {
-    classification what;
+    classification classified;
     int attempt = 1;  // 1-based number of the attempt that just ended
     time_point now{};
     time_point deadline = no_deadline;
