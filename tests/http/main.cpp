@@ -1,1 +1,2 @@
-
+#define BOOST_TEST_MODULE salvo http engine
+#include <boost/test/unit_test.hpp>

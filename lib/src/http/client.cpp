@@ -32,8 +32,10 @@ bool request::is_idempotent() const noexcept {
         case verb::options:
         case verb::trace:
         case verb::put:
-        case verb::delete_: return true;
-        default: return false;
+        case verb::delete_:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -139,7 +141,7 @@ struct outcome {
 };
 
 class client_impl {
-public:
+  public:
     client_impl(asio::any_io_executor executor, client_options options)
         : executor_(std::move(executor)),
           options_(std::move(options)),
@@ -200,7 +202,7 @@ public:
     std::array<std::atomic<std::uint64_t>, error_kinds> errors_{};
     latency_histogram latency_;
 
-private:
+  private:
     asio::any_io_executor executor_;
     const client_options options_;
     asio::ssl::context tls_;
@@ -239,9 +241,9 @@ asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
 
     const auto scheme = req.url.scheme_id();
     if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) {
-        co_return finish(error::invalid_request, "unsupported URL scheme '" +
-                                                     std::string(req.url.scheme()) +
-                                                     "' (http and https are)");
+        co_return finish(
+            error::invalid_request,
+            "unsupported URL scheme '" + std::string(req.url.scheme()) + "' (http and https are)");
     }
     const bool tls = scheme == boost::urls::scheme::https;
     const std::string_view host = req.url.encoded_host_address();
@@ -251,9 +253,8 @@ asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
     const std::uint16_t port = req.url.has_port() ? req.url.port_number() : (tls ? 443 : 80);
     for (const auto& field : req.headers) {
         if (has_line_break(field.name_string()) || has_line_break(field.value())) {
-            co_return finish(error::invalid_request,
-                             "header '" + std::string(field.name_string()) +
-                                 "' contains a line break");
+            co_return finish(error::invalid_request, "header '" + std::string(field.name_string()) +
+                                                         "' contains a line break");
         }
     }
     origin_pool* pool = impl->pool_for({tls, host, port});
@@ -282,7 +283,8 @@ asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
         ++res.attempts;
         if (!conn.is_open()) {
             boost::asio::ip::tcp::resolver::results_type addresses;
-            const auto connect_deadline = std::min(deadline, clock::now() + options.connect_timeout);
+            const auto connect_deadline =
+                std::min(deadline, clock::now() + options.connect_timeout);
             step_result step = co_await pool->resolve(connect_deadline, addresses);
             if (step) {
                 step = co_await conn.connect(addresses, host, options.tls.verify_peer,
@@ -306,10 +308,11 @@ asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
                           conn.requests_served + 1 >= options.max_requests_per_connection;
         serialize(req, pool->key(), req.url.encoded_host(), options.user_agent, last,
                   conn.write_buffer);
-        const auto attempt_deadline =
-            std::min(deadline, clock::now() + req.attempt_timeout.value_or(options.attempt_timeout));
+        const auto attempt_deadline = std::min(
+            deadline, clock::now() + req.attempt_timeout.value_or(options.attempt_timeout));
         res.delivery = delivery::not_sent;
-        step_result step = co_await conn.exchange(conn.write_buffer, head, limits, attempt_deadline, res);
+        step_result step =
+            co_await conn.exchange(conn.write_buffer, head, limits, attempt_deadline, res);
         if (!step) {
             pool->release(l.conn, false);
             // A kept connection the server closed while idle: the request never reached it
@@ -352,8 +355,9 @@ struct completion {
 void start_send(const std::shared_ptr<client_impl>& impl, request req, send_handler handler) {
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto strand = asio::make_strand(impl->executor());
-    asio::co_spawn(std::move(strand), run(impl, std::move(req)),
-                   asio::bind_cancellation_slot(slot, completion{std::move(handler), impl->executor()}));
+    asio::co_spawn(
+        std::move(strand), run(impl, std::move(req)),
+        asio::bind_cancellation_slot(slot, completion{std::move(handler), impl->executor()}));
 }
 
 }  // namespace detail
@@ -361,14 +365,24 @@ void start_send(const std::shared_ptr<client_impl>& impl, request req, send_hand
 client::client(executor_type executor, client_options options)
     : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(options))) {}
 
-client::~client() { impl_->shutdown(); }
+client::~client() {
+    impl_->shutdown();
+}
 
-void client::shutdown() { impl_->shutdown(); }
+void client::shutdown() {
+    impl_->shutdown();
+}
 
-metrics_snapshot client::metrics() const { return impl_->metrics(); }
+metrics_snapshot client::metrics() const {
+    return impl_->metrics();
+}
 
-client::executor_type client::get_executor() const noexcept { return impl_->executor(); }
+client::executor_type client::get_executor() const noexcept {
+    return impl_->executor();
+}
 
-const client_options& client::options() const noexcept { return impl_->options(); }
+const client_options& client::options() const noexcept {
+    return impl_->options();
+}
 
 }  // namespace salvo::http

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -80,6 +81,13 @@ std::string tls_failure(SSL* ssl, const error_code& ec) {
 
 }  // namespace
 
+// Cancellation that arrives between two operations finds none to abort; it is recorded in the
+// coroutine's cancellation state (the caller's) or by cancel() (shutdown), and honoured here.
+asio::awaitable<bool> connection::cancelled() const {
+    const auto state = co_await asio::this_coro::cancellation_state;
+    co_return cancelled_ || state.cancelled() != asio::cancellation_type::none;
+}
+
 connection::connection(const asio::any_io_executor& executor, asio::ssl::context* tls) {
     if (tls != nullptr) {
         tls_.emplace(beast::tcp_stream(executor), *tls);
@@ -88,14 +96,17 @@ connection::connection(const asio::any_io_executor& executor, asio::ssl::context
     }
 }
 
-asio::awaitable<step_result> connection::connect(const asio::ip::tcp::resolver::results_type& addresses,
-                                                 std::string_view host, bool verify_peer,
-                                                 session_slot* sessions,
-                                                 clock::time_point deadline) {
+asio::awaitable<step_result> connection::connect(
+    const asio::ip::tcp::resolver::results_type& addresses, std::string_view host, bool verify_peer,
+    session_slot* sessions, clock::time_point deadline) {
+    if (co_await cancelled()) {
+        co_return fail(error::cancelled, "cancelled before connecting");
+    }
     tcp().expires_at(deadline);
     auto [ec, endpoint] = co_await tcp().async_connect(addresses, nothrow);
     if (ec == beast::error::timeout) {
-        co_return fail(error::connect_timeout, "TCP connect to " + std::string(host) + " timed out");
+        co_return fail(error::connect_timeout,
+                       "TCP connect to " + std::string(host) + " timed out");
     }
     if (ec == asio::error::operation_aborted) {
         co_return fail(error::cancelled, "cancelled while connecting");
@@ -108,10 +119,14 @@ asio::awaitable<step_result> connection::connect(const asio::ip::tcp::resolver::
     if (!tls_) {
         co_return step_result{};
     }
+    if (co_await cancelled()) {
+        co_return fail(error::cancelled, "cancelled before the TLS handshake");
+    }
     prepare_connection(tls_->native_handle(), host, verify_peer, sessions);
     auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, nothrow);
     if (hec == beast::error::timeout) {
-        co_return fail(error::connect_timeout, "TLS handshake with " + std::string(host) + " timed out");
+        co_return fail(error::connect_timeout,
+                       "TLS handshake with " + std::string(host) + " timed out");
     }
     if (hec == asio::error::operation_aborted) {
         co_return fail(error::cancelled, "cancelled during the TLS handshake");
@@ -120,19 +135,21 @@ asio::awaitable<step_result> connection::connect(const asio::ip::tcp::resolver::
         co_return fail(error::tls_handshake_failed,
                        std::string(host) + ": " + tls_failure(tls_->native_handle(), hec));
     }
+    resumed_session_ = SSL_session_reused(tls_->native_handle()) == 1;
     co_return step_result{};
 }
-
 
 asio::awaitable<step_result> connection::exchange(std::string_view wire, bool head,
                                                   const exchange_limits& limits,
                                                   clock::time_point deadline, response& out) {
     reusable_ = false;
+    if (co_await cancelled()) {
+        co_return fail(error::cancelled, "cancelled before sending the request");
+    }
     tcp().expires_at(deadline);
     const auto buffer = asio::buffer(wire.data(), wire.size());
     auto [wec, written] =
-        co_await (tls_ ? asio::async_write(*tls_, buffer, nothrow)
-                       : asio::async_write(*plain_, buffer, nothrow));
+        co_await on_stream([&](auto& s) { return asio::async_write(s, buffer, nothrow); });
     if (wec) {
         out.delivery = written == 0 && !tls_ ? delivery::not_sent : delivery::sent;
         if (wec == asio::error::operation_aborted) {
@@ -144,13 +161,17 @@ asio::awaitable<step_result> connection::exchange(std::string_view wire, bool he
         co_return fail(error::connection_lost, "sending the request failed: " + wec.message());
     }
     out.delivery = delivery::sent;
+    if (co_await cancelled()) {
+        co_return fail(error::cancelled,
+                       "cancelled after sending the request; the outcome is unknown");
+    }
 
     beast::http::response_parser<beast::http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
     parser.body_limit(limits.body_limit);
     parser.skip(head);
-    auto [rec, read] = co_await (tls_ ? beast::http::async_read(*tls_, read_buffer_, parser, nothrow)
-                                      : beast::http::async_read(*plain_, read_buffer_, parser, nothrow));
+    auto [rec, read] = co_await on_stream(
+        [&](auto& s) { return beast::http::async_read(s, read_buffer_, parser, nothrow); });
     if (parser.got_some()) {
         out.delivery = delivery::answered;
     }
@@ -174,9 +195,21 @@ bool connection::peer_closed() const noexcept {
     return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
 }
 
-void connection::cancel() noexcept { tcp().cancel(); }
+void connection::cancel() noexcept {
+    cancelled_ = true;
+    tcp().cancel();
+}
+
+connection::~connection() {
+    close();
+}
 
 void connection::close() noexcept {
+    if (tls_) {
+        // Closing without close_notify would make OpenSSL mark the session not resumable; an
+        // HTTP client ends connections at message boundaries, so the session is sound.
+        SSL_set_shutdown(tls_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
     error_code ignored;
     tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     tcp().socket().close(ignored);

@@ -32,8 +32,11 @@ struct exchange_limits {
 };
 
 class connection : public std::enable_shared_from_this<connection> {
-public:
+  public:
     connection(const boost::asio::any_io_executor& executor, boost::asio::ssl::context* tls);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
 
     bool is_tls() const noexcept { return tls_.has_value(); }
     bool is_open() const noexcept { return tcp().socket().is_open(); }
@@ -67,17 +70,30 @@ public:
     boost::asio::any_io_executor owner;  // the strand of the request using it
     std::size_t active_index = 0;
 
-private:
+  private:
     boost::beast::tcp_stream& tcp() noexcept { return tls_ ? tls_->next_layer() : *plain_; }
     const boost::beast::tcp_stream& tcp() const noexcept {
         return tls_ ? tls_->next_layer() : *plain_;
     }
+
+    // Calls f with the stream requests go through. (Not a ?: inside co_await: GCC 12
+    // miscompiles conditional expressions there.)
+    template <class F>
+    auto on_stream(F&& f) {
+        if (tls_) {
+            return f(*tls_);
+        }
+        return f(*plain_);
+    }
+
+    boost::asio::awaitable<bool> cancelled() const;
 
     std::optional<boost::beast::tcp_stream> plain_;
     std::optional<boost::asio::ssl::stream<boost::beast::tcp_stream>> tls_;
     boost::beast::flat_buffer read_buffer_;
     bool reusable_ = false;
     bool resumed_session_ = false;
+    bool cancelled_ = false;
 };
 
 }  // namespace salvo::http::detail

@@ -20,8 +20,8 @@ struct origin_pool::waiter {
     bool refused = false;                 // or shutdown
 };
 
-origin_pool::origin_pool(origin o, const client_options& options,
-                         asio::any_io_executor executor, asio::ssl::context* tls)
+origin_pool::origin_pool(origin o, const client_options& options, asio::any_io_executor executor,
+                         asio::ssl::context* tls)
     : origin_(std::move(o)), options_(options), executor_(std::move(executor)), tls_(tls) {}
 
 std::shared_ptr<connection> origin_pool::make_connection() {
@@ -104,10 +104,13 @@ asio::awaitable<lease> origin_pool::acquire(const asio::any_io_executor& owner,
         co_return lease{nullptr, false, {make_error_code(error::shutdown), "client shut down"}};
     }
     if (ec == asio::error::operation_aborted) {
-        co_return lease{nullptr, false,
-                        {make_error_code(error::cancelled), "cancelled while waiting for a connection"}};
+        co_return lease{
+            nullptr,
+            false,
+            {make_error_code(error::cancelled), "cancelled while waiting for a connection"}};
     }
-    co_return lease{nullptr, false,
+    co_return lease{nullptr,
+                    false,
                     {make_error_code(error::pool_timeout),
                      "no connection to " + origin_.host + " became free before the deadline (" +
                          std::to_string(options_.max_connections_per_origin) + " in use)"}};
@@ -157,9 +160,9 @@ asio::awaitable<step_result> origin_pool::resolve(clock::time_point deadline,
     asio::ip::tcp::resolver resolver(ex);
     asio::steady_timer timer(ex, deadline);
     constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-    auto result = co_await (resolver.async_resolve(origin_.host, std::to_string(origin_.port),
-                                                   nothrow) ||
-                            timer.async_wait(nothrow));
+    auto result =
+        co_await (resolver.async_resolve(origin_.host, std::to_string(origin_.port), nothrow) ||
+                  timer.async_wait(nothrow));
     if (result.index() == 1) {
         co_return step_result{make_error_code(error::connect_timeout),
                               "DNS lookup of " + origin_.host + " timed out"};

@@ -35,7 +35,7 @@ struct lease {
 };
 
 class origin_pool {
-public:
+  public:
     origin_pool(origin o, const client_options& options, boost::asio::any_io_executor executor,
                 boost::asio::ssl::context* tls);
     origin_pool(const origin_pool&) = delete;
@@ -63,7 +63,7 @@ public:
 
     std::size_t open_connections() const;
 
-private:
+  private:
     struct waiter;
     void wake(const std::shared_ptr<waiter>& w);
     std::shared_ptr<connection> make_connection();
@@ -78,10 +78,10 @@ private:
 
     mutable std::mutex mutex_;
     bool closed_ = false;
-    std::size_t open_ = 0;                              // counted against the cap
-    std::deque<std::shared_ptr<connection>> idle_;      // oldest first; reuse the newest
-    std::deque<std::shared_ptr<waiter>> waiters_;       // FIFO
-    std::vector<connection*> active_;                   // lent out, for shutdown
+    std::size_t open_ = 0;                          // counted against the cap
+    std::deque<std::shared_ptr<connection>> idle_;  // oldest first; reuse the newest
+    std::deque<std::shared_ptr<waiter>> waiters_;   // FIFO
+    std::vector<connection*> active_;               // lent out, for shutdown
     boost::asio::ip::tcp::resolver::results_type addresses_;
     clock::time_point addresses_expire_{};
 };

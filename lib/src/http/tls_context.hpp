@@ -16,7 +16,7 @@ namespace salvo::http::detail {
 // The most recent resumable session of one origin. OpenSSL hands sessions over through a
 // callback, possibly on any thread (TLS 1.3 tickets arrive after the handshake), hence the lock.
 class session_slot {
-public:
+  public:
     session_slot() = default;
     session_slot(const session_slot&) = delete;
     session_slot& operator=(const session_slot&) = delete;
@@ -25,7 +25,7 @@ public:
     void store(SSL_SESSION* session) noexcept;  // takes the reference
     SSL_SESSION* take_copy() const noexcept;    // a new reference, or nullptr
 
-private:
+  private:
     mutable std::mutex mutex_;
     SSL_SESSION* session_ = nullptr;
 };

@@ -135,8 +135,8 @@ std::string subject_alt_names(const certificate_request& request) {
 
 pem_pair make_leaf(const certificate_request& request, X509* issuer_cert, EVP_PKEY* issuer_key) {
     pkey_ptr key = make_key();
-    x509_ptr cert = make_cert(key.get(), request.common_name, request.not_before,
-                              request.not_after);
+    x509_ptr cert =
+        make_cert(key.get(), request.common_name, request.not_before, request.not_after);
     X509* issuer = issuer_cert != nullptr ? issuer_cert : cert.get();
     check(X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer)), "issuer name");
     add_extension(cert.get(), issuer, NID_basic_constraints, "critical,CA:FALSE");
@@ -179,8 +179,8 @@ pem_pair issue(const pem_pair& authority, const certificate_request& request) {
 }
 
 void write_pem_file(const std::string& path, const std::string& pem, bool secret) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                          secret ? 0600 : 0644);
+    const int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
     if (fd < 0) {
         throw std::system_error(errno, std::generic_category(), "cannot write " + path);
     }

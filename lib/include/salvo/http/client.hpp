@@ -32,7 +32,7 @@ void start_send(const std::shared_ptr<client_impl>& impl, request req, send_hand
 }  // namespace detail
 
 class client {
-public:
+  public:
     using executor_type = boost::asio::any_io_executor;
 
     explicit client(executor_type executor, client_options options = {});
@@ -60,7 +60,7 @@ public:
     executor_type get_executor() const noexcept;
     const client_options& options() const noexcept;
 
-private:
+  private:
     std::shared_ptr<detail::client_impl> impl_;
 };
 

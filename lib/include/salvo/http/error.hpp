@@ -9,12 +9,12 @@ namespace salvo::http {
 
 enum class error {
     // The request was never written: safe to retry whatever its method.
-    invalid_request = 1,  // bad URL, unsupported scheme
-    resolve_failed,       // DNS lookup failed
-    connect_failed,       // TCP connect failed on every resolved address
-    tls_handshake_failed, // TLS handshake or certificate verification failed
-    connect_timeout,      // DNS + TCP + TLS did not finish within the connect timeout
-    pool_timeout,         // no connection became free before the request's deadline
+    invalid_request = 1,   // bad URL, unsupported scheme
+    resolve_failed,        // DNS lookup failed
+    connect_failed,        // TCP connect failed on every resolved address
+    tls_handshake_failed,  // TLS handshake or certificate verification failed
+    connect_timeout,       // DNS + TCP + TLS did not finish within the connect timeout
+    pool_timeout,          // no connection became free before the request's deadline
     // The request was written (perhaps partly) and no complete answer came back: the server
     // may or may not have processed it.
     connection_lost,   // closed or reset after the request was written

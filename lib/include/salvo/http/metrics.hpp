@@ -12,7 +12,7 @@ namespace salvo::http {
 
 // Log-linear histogram of microseconds: 8 sub-buckets per power of two, about 9% resolution.
 class latency_histogram {
-public:
+  public:
     static constexpr std::size_t sub_buckets = 8;
     static constexpr std::size_t bucket_count = 64 * sub_buckets;
 
@@ -25,7 +25,7 @@ public:
     static std::size_t bucket_of(std::uint64_t us) noexcept;
     static std::uint64_t upper_bound_of(std::size_t bucket) noexcept;
 
-private:
+  private:
     std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
     std::atomic<std::uint64_t> max_{0};
 };

@@ -16,8 +16,8 @@ struct pem_pair {
 
 struct certificate_request {
     std::string common_name = "localhost";
-    std::vector<std::string> dns_names = {"localhost"};       // subjectAltName DNS entries
-    std::vector<std::string> ip_addresses = {"127.0.0.1"};    // subjectAltName IP entries
+    std::vector<std::string> dns_names = {"localhost"};        // subjectAltName DNS entries
+    std::vector<std::string> ip_addresses = {"127.0.0.1"};     // subjectAltName IP entries
     std::chrono::seconds not_before = std::chrono::hours(-1);  // relative to now
     std::chrono::seconds not_after = std::chrono::hours(24 * 30);
 };
