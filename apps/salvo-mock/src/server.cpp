@@ -133,9 +133,11 @@ asio::awaitable<void> server::impl::serve(Stream stream) {
         bool keep_alive = true;
         unsigned version = 11;
         if (read_ec == http::error::body_limit) {
+            out.clear();
             handler.error(out, 413, "Request body too large");
             keep_alive = false;
         } else if (is_parse_error(read_ec)) {
+            out.clear();
             handler.error(out, 400, "Malformed HTTP request: " + read_ec.message());
             keep_alive = false;
         } else if (read_ec) {
