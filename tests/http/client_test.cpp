@@ -84,6 +84,7 @@ BOOST_AUTO_TEST_CASE(waiting_for_a_connection_is_bounded_by_the_request_timeout)
     http::client_options options;
     options.max_connections_per_origin = 1;
     options.attempt_timeout = 2s;
+    options.retry.enabled = false;
     http::client client(io.get_executor(), options);
     auto results = send_concurrently(io, client, 2, [&](std::size_t i) {
         auto req = get(server.url(i == 0 ? "/slow" : "/fast"));

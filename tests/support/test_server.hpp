@@ -80,6 +80,8 @@ class test_server {
     std::size_t requests() const noexcept { return requests_.load(); }
     std::size_t resumed_handshakes() const noexcept { return resumed_.load(); }
     std::size_t open_connections() const noexcept { return open_.load(); }
+    // Requests read and not yet answered (a reply's delay included), this one counted.
+    std::size_t active_requests() const noexcept { return active_.load(); }
 
     // Closes every connection that sits idle between requests, and waits until it is done.
     void close_idle_connections();

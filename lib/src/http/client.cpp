@@ -12,6 +12,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <salvo/policy/classification.hpp>
+#include <salvo/policy/retry.hpp>
+#include <salvo/policy/retry_after.hpp>
+
 #include <atomic>
 #include <charconv>
 #include <functional>
@@ -190,6 +194,12 @@ class client_impl {
         for (std::size_t i = 0; i < error_kinds; ++i) {
             m.errors[i] = errors_[i].load(std::memory_order_relaxed);
         }
+        for (std::size_t i = 0; i < retry_causes; ++i) {
+            m.retries[i] = retries_[i].load(std::memory_order_relaxed);
+        }
+        m.retries_given_up = retries_given_up_.load(std::memory_order_relaxed);
+        m.retry_wait_us = retry_wait_us_.load(std::memory_order_relaxed);
+        m.rate_wait_us = rate_wait_us_.load(std::memory_order_relaxed);
         m.latency_p50_us = latency_.quantile_us(0.50);
         m.latency_p90_us = latency_.quantile_us(0.90);
         m.latency_p99_us = latency_.quantile_us(0.99);
@@ -198,8 +208,10 @@ class client_impl {
     }
 
     std::atomic<std::uint64_t> requests_{0}, failures_{0}, opened_{0}, reused_{0}, tls_full_{0},
-        tls_resumed_{0}, stale_retries_{0};
+        tls_resumed_{0}, stale_retries_{0}, retries_given_up_{0}, retry_wait_us_{0},
+        rate_wait_us_{0};
     std::array<std::atomic<std::uint64_t>, error_kinds> errors_{};
+    std::array<std::atomic<std::uint64_t>, retry_causes> retries_{};
     latency_histogram latency_;
 
   private:
@@ -216,11 +228,125 @@ namespace {
 // A connection idle this long is checked for a close by the peer before a request is written.
 constexpr auto liveness_check_after = std::chrono::seconds(1);
 
+// What the retry policy needs to know about an attempt that ended with `ec` and `res`.
+policy::attempt_outcome outcome_of(const error_code& ec, const response& res) {
+    if (!ec) {
+        std::optional<std::chrono::seconds> retry_after;
+        if (auto it = res.headers.find(boost::beast::http::field::retry_after);
+            it != res.headers.end()) {
+            retry_after = policy::parse_retry_after(it->value(), std::chrono::system_clock::now());
+        }
+        return policy::attempt_outcome::http(static_cast<int>(res.status), retry_after);
+    }
+    switch (static_cast<error>(ec.value())) {
+        case error::resolve_failed:
+        case error::connect_failed:
+        case error::tls_handshake_failed:
+        case error::connect_timeout:
+            return policy::attempt_outcome::not_sent();
+        case error::connection_lost:
+        case error::truncated_response:
+            return res.delivery == delivery::not_sent ? policy::attempt_outcome::not_sent()
+                                                      : policy::attempt_outcome::lost_after_send();
+        case error::response_timeout:
+            return policy::attempt_outcome::timeout_after_send();
+        default:
+            return policy::attempt_outcome::local();  // never repeated
+    }
+}
+
+struct request_context {
+    std::shared_ptr<client_impl> impl;
+    origin_pool* pool = nullptr;
+    request* req = nullptr;
+    asio::any_io_executor owner;
+    std::string_view host;
+    bool tls = false;
+    bool idempotent = false;
+    clock::time_point deadline;
+    clock::time_point sent_at;  // when the last attempt started writing
+};
+
+// One attempt: a connection from the pool, connect if new, one exchange. A kept connection
+// found dead is replaced once, transparently, when the request cannot have been processed.
+asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
+    client_impl& impl = *ctx.impl;
+    const auto& options = impl.options();
+    origin_pool& pool = *ctx.pool;
+    const exchange_limits limits{options.header_limit, options.body_limit};
+    bool fresh = false;
+    bool stale_retried = false;
+    for (;;) {
+        lease l = co_await pool.acquire(ctx.owner, ctx.deadline, fresh);
+        if (!l.result) {
+            res.delivery = delivery::not_sent;
+            co_return std::move(l.result);
+        }
+        connection& conn = *l.conn;
+        if (l.reused &&
+            (!ctx.idempotent || clock::now() - conn.idle_since >= liveness_check_after) &&
+            conn.peer_closed()) {
+            pool.release(l.conn, false);  // closed while idle: costs a connect, not a request
+            fresh = true;
+            continue;
+        }
+        ++res.attempts;
+        if (!conn.is_open()) {
+            asio::ip::tcp::resolver::results_type addresses;
+            const auto connect_deadline =
+                std::min(ctx.deadline, clock::now() + options.connect_timeout);
+            step_result step = co_await pool.resolve(connect_deadline, addresses);
+            if (step) {
+                step = co_await conn.connect(addresses, ctx.host, options.tls.verify_peer,
+                                             &pool.sessions(), connect_deadline);
+            }
+            if (!step) {
+                pool.release(l.conn, false);
+                res.delivery = delivery::not_sent;
+                co_return step;
+            }
+            impl.opened_.fetch_add(1, std::memory_order_relaxed);
+            if (ctx.tls) {
+                (conn.resumed_session() ? impl.tls_resumed_ : impl.tls_full_)
+                    .fetch_add(1, std::memory_order_relaxed);
+            }
+        } else {
+            impl.reused_.fetch_add(1, std::memory_order_relaxed);
+        }
+
+        const bool last = options.max_requests_per_connection != 0 &&
+                          conn.requests_served + 1 >= options.max_requests_per_connection;
+        serialize(*ctx.req, pool.key(), ctx.req->url.encoded_host(), options.user_agent, last,
+                  conn.write_buffer);
+        const auto attempt_deadline =
+            std::min(ctx.deadline,
+                     clock::now() + ctx.req->attempt_timeout.value_or(options.attempt_timeout));
+        res.delivery = delivery::not_sent;
+        ctx.sent_at = clock::now();
+        step_result step = co_await conn.exchange(conn.write_buffer, ctx.req->method == verb::head,
+                                                  limits, attempt_deadline, res);
+        if (!step) {
+            pool.release(l.conn, false);
+            // A kept connection the server closed while idle: the request never reached it
+            // unless it was written, and repeating it is safe when it is idempotent.
+            const bool stale = l.reused && step.ec == error::connection_lost;
+            if (stale && !stale_retried && (res.delivery == delivery::not_sent || ctx.idempotent)) {
+                stale_retried = true;
+                fresh = true;
+                impl.stale_retries_.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            }
+            co_return step;
+        }
+        pool.release(l.conn, conn.reusable() && !last);
+        co_return step;
+    }
+}
+
 asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
     co_await asio::this_coro::throw_if_cancelled(false);
     const auto& options = impl->options();
     const auto start = clock::now();
-    const auto deadline = start + req.timeout.value_or(options.request_timeout);
     outcome result;
     response& res = result.res;
 
@@ -245,89 +371,97 @@ asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
             error::invalid_request,
             "unsupported URL scheme '" + std::string(req.url.scheme()) + "' (http and https are)");
     }
-    const bool tls = scheme == boost::urls::scheme::https;
-    const std::string_view host = req.url.encoded_host_address();
-    if (host.empty()) {
+    request_context ctx;
+    ctx.impl = impl;
+    ctx.req = &req;
+    ctx.tls = scheme == boost::urls::scheme::https;
+    ctx.host = req.url.encoded_host_address();
+    if (ctx.host.empty()) {
         co_return finish(error::invalid_request, "the URL has no host");
     }
-    const std::uint16_t port = req.url.has_port() ? req.url.port_number() : (tls ? 443 : 80);
+    const std::uint16_t port = req.url.has_port() ? req.url.port_number() : (ctx.tls ? 443 : 80);
     for (const auto& field : req.headers) {
         if (has_line_break(field.name_string()) || has_line_break(field.value())) {
             co_return finish(error::invalid_request, "header '" + std::string(field.name_string()) +
                                                          "' contains a line break");
         }
     }
-    origin_pool* pool = impl->pool_for({tls, host, port});
-    if (pool == nullptr) {
+    ctx.pool = impl->pool_for({ctx.tls, ctx.host, port});
+    if (ctx.pool == nullptr) {
         co_return finish(error::shutdown, "client shut down");
     }
+    ctx.owner = co_await asio::this_coro::executor;
+    ctx.idempotent = req.is_idempotent();
+    ctx.deadline = start + req.timeout.value_or(options.request_timeout);
+    origin_pool& pool = *ctx.pool;
+    const bool retries = req.retry && options.retry.enabled;
 
-    const auto owner = co_await asio::this_coro::executor;
-    const bool idempotent = req.is_idempotent();
-    const bool head = req.method == verb::head;
-    const exchange_limits limits{options.header_limit, options.body_limit};
-    bool fresh = false;
-    bool stale_retried = false;
-    for (;;) {
-        lease l = co_await pool->acquire(owner, deadline, fresh);
-        if (!l.result) {
-            co_return finish(l.result.ec, std::move(l.result.diagnostic));
-        }
-        connection& conn = *l.conn;
-        if (l.reused && (!idempotent || clock::now() - conn.idle_since >= liveness_check_after) &&
-            conn.peer_closed()) {
-            pool->release(l.conn, false);  // closed while idle: costs a connect, not a request
-            fresh = true;
-            continue;
-        }
-        ++res.attempts;
-        if (!conn.is_open()) {
-            boost::asio::ip::tcp::resolver::results_type addresses;
-            const auto connect_deadline =
-                std::min(deadline, clock::now() + options.connect_timeout);
-            step_result step = co_await pool->resolve(connect_deadline, addresses);
-            if (step) {
-                step = co_await conn.connect(addresses, host, options.tls.verify_peer,
-                                             &pool->sessions(), connect_deadline);
+    int last_retry_cost = 0;
+    for (int number = 1;; ++number) {
+        if (const auto wait = pool.reserve_rate(clock::now()); wait > clock::duration::zero()) {
+            if (clock::now() + wait >= ctx.deadline) {
+                co_return finish(error::retry_deadline,
+                                 "the rate limit's wait would pass the request's deadline");
             }
-            if (!step) {
-                pool->release(l.conn, false);
-                res.delivery = delivery::not_sent;
-                co_return finish(step.ec, std::move(step.diagnostic));
+            const error_code ec = co_await pool.sleep(ctx.owner, wait);
+            impl->rate_wait_us_.fetch_add(
+                std::chrono::duration_cast<std::chrono::microseconds>(wait).count(),
+                std::memory_order_relaxed);
+            if (ec) {
+                co_return finish(ec, "stopped while waiting for the rate limiter");
             }
-            impl->opened_.fetch_add(1, std::memory_order_relaxed);
-            if (tls) {
-                (conn.resumed_session() ? impl->tls_resumed_ : impl->tls_full_)
-                    .fetch_add(1, std::memory_order_relaxed);
-            }
-        } else {
-            impl->reused_.fetch_add(1, std::memory_order_relaxed);
         }
-
-        const bool last = options.max_requests_per_connection != 0 &&
-                          conn.requests_served + 1 >= options.max_requests_per_connection;
-        serialize(req, pool->key(), req.url.encoded_host(), options.user_agent, last,
-                  conn.write_buffer);
-        const auto attempt_deadline = std::min(
-            deadline, clock::now() + req.attempt_timeout.value_or(options.attempt_timeout));
-        res.delivery = delivery::not_sent;
-        step_result step =
-            co_await conn.exchange(conn.write_buffer, head, limits, attempt_deadline, res);
-        if (!step) {
-            pool->release(l.conn, false);
-            // A kept connection the server closed while idle: the request never reached it
-            // unless it was written, and repeating it is safe when it is idempotent.
-            const bool stale = l.reused && step.ec == error::connection_lost;
-            if (stale && !stale_retried && (res.delivery == delivery::not_sent || idempotent)) {
-                stale_retried = true;
-                fresh = true;
-                impl->stale_retries_.fetch_add(1, std::memory_order_relaxed);
-                continue;
+        ctx.sent_at = clock::now();
+        res.status = 0;
+        res.headers.clear();
+        res.body.clear();
+        step_result step = co_await attempt(ctx, res);
+        const auto classified = policy::classify(outcome_of(step.ec, res), ctx.idempotent);
+        pool.record(classified, last_retry_cost, ctx.sent_at);
+        if (!retries) {
+            co_return finish(step.ec, std::move(step.diagnostic));
+        }
+        policy::retry_input input;
+        input.classified = classified;
+        input.attempt = number;
+        input.now = clock::now();
+        input.deadline = ctx.deadline;
+        input.retry_after = outcome_of(step.ec, res).retry_after;
+        const auto decision = pool.decide_retry(options.retry, input);
+        if (decision.action != policy::retry_action::retry) {
+            if (decision.action == policy::retry_action::give_up) {
+                impl->retries_given_up_.fetch_add(1, std::memory_order_relaxed);
+                if (decision.reason == policy::retry_reason::deadline) {
+                    co_return finish(
+                        error::retry_deadline,
+                        "gave up after " + std::to_string(number) +
+                            " attempt(s): the next retry would pass the deadline" +
+                            (step.diagnostic.empty() ? "" : "; last: " + step.diagnostic));
+                }
+                if (!step.diagnostic.empty() || step.ec) {
+                    step.diagnostic +=
+                        " (gave up after " + std::to_string(number) +
+                        " attempt(s): " + std::string(policy::to_string(decision.reason)) + ")";
+                }
             }
             co_return finish(step.ec, std::move(step.diagnostic));
         }
-        pool->release(l.conn, conn.reusable() && !last);
-        co_return finish({}, {});
+        impl->retries_[static_cast<std::size_t>(decision.cause)].fetch_add(
+            1, std::memory_order_relaxed);
+        last_retry_cost = decision.budget_cost;
+        if (decision.delay > clock::duration::zero()) {
+            const error_code ec = co_await pool.sleep(ctx.owner, decision.delay);
+            impl->retry_wait_us_.fetch_add(
+                std::chrono::duration_cast<std::chrono::microseconds>(decision.delay).count(),
+                std::memory_order_relaxed);
+            if (ec) {
+                co_return finish(ec, "stopped during a retry's backoff");
+            }
+        }
+        if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+            asio::cancellation_type::none) {
+            co_return finish(error::cancelled, "cancelled between attempts");
+        }
     }
 }
 

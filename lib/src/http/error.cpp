@@ -39,6 +39,8 @@ class category final : public boost::system::error_category {
                 return "operation cancelled";
             case error::shutdown:
                 return "client shut down";
+            case error::retry_deadline:
+                return "gave up: the next retry would pass the request\'s deadline";
         }
         return "salvo.http error " + std::to_string(value);
     }

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <random>
 
 namespace salvo::http::detail {
 
@@ -22,7 +23,21 @@ struct origin_pool::waiter {
 
 origin_pool::origin_pool(origin o, const client_options& options, asio::any_io_executor executor,
                          asio::ssl::context* tls)
-    : origin_(std::move(o)), options_(options), executor_(std::move(executor)), tls_(tls) {}
+    : origin_(std::move(o)),
+      options_(options),
+      executor_(std::move(executor)),
+      tls_(tls),
+      rate_(options.rate),
+      rng_(options.seed != 0 ? options.seed : std::random_device{}()) {
+    if (options.retry_budget) {
+        budget_.emplace(options.budget);
+    }
+    if (options.adaptive_concurrency) {
+        auto limits = options.concurrency;
+        limits.max = static_cast<int>(options.max_connections_per_origin);
+        adaptive_.emplace(limits);
+    }
+}
 
 std::shared_ptr<connection> origin_pool::make_connection() {
     return std::make_shared<connection>(executor_, origin_.tls ? tls_ : nullptr);
@@ -41,9 +56,37 @@ void origin_pool::unlink_active(connection* c) {
     active_.pop_back();
 }
 
+// How many requests may hold a connection at once: the cap, or the adaptive limit below it.
+std::size_t origin_pool::admit_limit() const {
+    const std::size_t cap = options_.max_connections_per_origin;
+    return adaptive_ ? std::min(cap, static_cast<std::size_t>(adaptive_->limit())) : cap;
+}
+
 // The waiter's coroutine runs on its own strand; waking it there keeps the timer single-threaded.
 void origin_pool::wake(const std::shared_ptr<waiter>& w) {
     asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+}
+
+// Hands idle connections, or the right to open one, to waiters in FIFO order while the cap and
+// the adaptive limit allow.
+void origin_pool::serve_waiters() {
+    while (!waiters_.empty() && active_.size() + permits_ < admit_limit()) {
+        auto w = std::move(waiters_.front());
+        waiters_.pop_front();
+        if (!idle_.empty()) {
+            w->granted = std::move(idle_.back());
+            idle_.pop_back();
+            link_active(w->granted.get(), w->timer.get_executor());
+        } else if (open_ < options_.max_connections_per_origin) {
+            ++open_;
+            ++permits_;
+            w->permit = true;
+        } else {
+            waiters_.push_front(std::move(w));
+            return;
+        }
+        wake(w);
+    }
 }
 
 asio::awaitable<lease> origin_pool::acquire(const asio::any_io_executor& owner,
@@ -61,18 +104,19 @@ asio::awaitable<lease> origin_pool::acquire(const asio::any_io_executor& owner,
             idle_.pop_front();
             --open_;
         }
-        if (!fresh && !idle_.empty()) {
+        const bool admitted = waiters_.empty() && active_.size() + permits_ < admit_limit();
+        if (admitted && !fresh && !idle_.empty()) {
             auto conn = std::move(idle_.back());
             idle_.pop_back();
             link_active(conn.get(), owner);
             co_return lease{std::move(conn), true, {}};
         }
-        if (fresh && open_ >= options_.max_connections_per_origin && !idle_.empty()) {
+        if (admitted && open_ >= options_.max_connections_per_origin && !idle_.empty()) {
             expired.push_back(std::move(idle_.front()));  // make room for a fresh connection
             idle_.pop_front();
             --open_;
         }
-        if (open_ < options_.max_connections_per_origin) {
+        if (admitted && open_ < options_.max_connections_per_origin) {
             ++open_;
             auto conn = make_connection();
             link_active(conn.get(), owner);
@@ -93,6 +137,7 @@ asio::awaitable<lease> origin_pool::acquire(const asio::any_io_executor& owner,
         co_return lease{std::move(w->granted), true, {}};
     }
     if (w->permit) {
+        --permits_;
         auto conn = make_connection();
         link_active(conn.get(), owner);
         co_return lease{std::move(conn), false, {}};
@@ -113,7 +158,7 @@ asio::awaitable<lease> origin_pool::acquire(const asio::any_io_executor& owner,
                     false,
                     {make_error_code(error::pool_timeout),
                      "no connection to " + origin_.host + " became free before the deadline (" +
-                         std::to_string(options_.max_connections_per_origin) + " in use)"}};
+                         std::to_string(active_.size()) + " in use)"}};
 }
 
 void origin_pool::release(const std::shared_ptr<connection>& conn, bool keep) {
@@ -126,24 +171,66 @@ void origin_pool::release(const std::shared_ptr<connection>& conn, bool keep) {
         conn->close();
         keep = false;
     }
-    if (!waiters_.empty()) {
-        auto w = std::move(waiters_.front());
-        waiters_.pop_front();
-        if (keep) {
-            link_active(conn.get(), w->timer.get_executor());
-            w->granted = conn;
-        } else {
-            w->permit = true;  // the closed connection's place goes to the waiter
-        }
-        wake(w);
-        return;
-    }
     if (keep) {
         conn->idle_since = clock::now();
         idle_.push_back(conn);
     } else {
         --open_;
     }
+    serve_waiters();
+}
+
+asio::awaitable<error_code> origin_pool::sleep(const asio::any_io_executor& owner,
+                                               clock::duration delay) {
+    auto w = std::make_shared<waiter>(owner);
+    w->timer.expires_after(delay);
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) {
+            co_return make_error_code(error::shutdown);
+        }
+        sleepers_.push_back(w);
+    }
+    auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::lock_guard lock(mutex_);
+    if (w->refused) {
+        co_return make_error_code(error::shutdown);
+    }
+    sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w));
+    co_return ec ? make_error_code(error::cancelled) : error_code{};
+}
+
+clock::duration origin_pool::reserve_rate(clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    return rate_.reserve(now);
+}
+
+policy::retry_decision origin_pool::decide_retry(const policy::retry_policy& retry,
+                                                 const policy::retry_input& input) {
+    std::lock_guard lock(mutex_);
+    return policy::decide_retry(retry, input, budget_ ? &*budget_ : nullptr, rng_);
+}
+
+void origin_pool::record(const policy::classification& c, int last_retry_cost,
+                         clock::time_point sent_at) {
+    std::lock_guard lock(mutex_);
+    if (c.healthy_response && budget_) {
+        budget_->on_success(last_retry_cost);
+    }
+    if (adaptive_) {
+        const auto now = clock::now();
+        if (c.throttling) {
+            adaptive_->on_throttled(now, sent_at);
+        } else if (c.healthy_response) {
+            adaptive_->on_success(now);
+            serve_waiters();  // the limit may have grown
+        }
+    }
+}
+
+int origin_pool::concurrency_limit() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(admit_limit());
 }
 
 asio::awaitable<step_result> origin_pool::resolve(clock::time_point deadline,
@@ -194,6 +281,11 @@ void origin_pool::shutdown() {
             wake(w);
         }
         waiters_.clear();
+        for (auto& w : sleepers_) {
+            w->refused = true;
+            wake(w);
+        }
+        sleepers_.clear();
         for (connection* c : active_) {
             asio::post(c->owner, [conn = c->shared_from_this()] { conn->cancel(); });
         }

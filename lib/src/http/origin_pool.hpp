@@ -1,11 +1,18 @@
 // The connections of one origin (scheme, host, port): idle ones kept warm, a cap on how many
-// exist, a FIFO of requests waiting for one, the origin's DNS answers and TLS session.
+// exist, a FIFO of requests waiting for one, the origin's DNS answers and TLS session, and the
+// origin's shared policy state (retry budget, rate limiter, adaptive concurrency limit).
 #pragma once
 
 #include "http/connection.hpp"
 #include "http/tls_context.hpp"
 
 #include <salvo/http/options.hpp>
+#include <salvo/policy/classification.hpp>
+#include <salvo/policy/concurrency_limit.hpp>
+#include <salvo/policy/random.hpp>
+#include <salvo/policy/rate_limiter.hpp>
+#include <salvo/policy/retry.hpp>
+#include <salvo/policy/retry_budget.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -16,6 +23,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +62,19 @@ class origin_pool {
     // and its place in the cap given to the first waiter.
     void release(const std::shared_ptr<connection>& conn, bool keep);
 
+    // Waits `delay` (a backoff or rate-limit wait); shutdown ends it with error::shutdown,
+    // the caller's cancellation with error::cancelled.
+    boost::asio::awaitable<boost::system::error_code> sleep(
+        const boost::asio::any_io_executor& owner, clock::duration delay);
+
+    // The policy state, under the pool's lock.
+    clock::duration reserve_rate(clock::time_point now);
+    policy::retry_decision decide_retry(const policy::retry_policy& retry,
+                                        const policy::retry_input& input);
+    // Feeds an attempt's outcome to the budget and the adaptive limit.
+    void record(const policy::classification& c, int last_retry_cost, clock::time_point sent_at);
+    int concurrency_limit() const;
+
     // Resolved addresses, cached for the DNS TTL.
     boost::asio::awaitable<step_result> resolve(clock::time_point deadline,
                                                 boost::asio::ip::tcp::resolver::results_type& out);
@@ -66,6 +87,8 @@ class origin_pool {
   private:
     struct waiter;
     void wake(const std::shared_ptr<waiter>& w);
+    void serve_waiters();             // under the lock
+    std::size_t admit_limit() const;  // under the lock
     std::shared_ptr<connection> make_connection();
     void link_active(connection* c, const boost::asio::any_io_executor& owner);
     void unlink_active(connection* c);
@@ -82,6 +105,12 @@ class origin_pool {
     std::deque<std::shared_ptr<connection>> idle_;  // oldest first; reuse the newest
     std::deque<std::shared_ptr<waiter>> waiters_;   // FIFO
     std::vector<connection*> active_;               // lent out, for shutdown
+    std::size_t permits_ = 0;  // waiters told to open a connection, not yet awake
+    std::vector<std::shared_ptr<waiter>> sleepers_;  // in backoff or rate-limit waits
+    std::optional<policy::retry_budget> budget_;
+    policy::rate_limiter rate_;
+    std::optional<policy::concurrency_limit> adaptive_;
+    policy::rng rng_;
     boost::asio::ip::tcp::resolver::results_type addresses_;
     clock::time_point addresses_expire_{};
 };

@@ -27,6 +27,8 @@ enum class error {
     // Local decisions.
     cancelled,  // the caller cancelled the operation
     shutdown,   // client::shutdown() was called
+    // Retry policy.
+    retry_deadline,  // a retry was due, but its wait would pass the request's deadline
 };
 
 // How far a failed request got: whether the server may have acted on it.

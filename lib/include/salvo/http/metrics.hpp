@@ -30,7 +30,9 @@ class latency_histogram {
     std::atomic<std::uint64_t> max_{0};
 };
 
-constexpr std::size_t error_kinds = static_cast<std::size_t>(error::shutdown) + 1;
+constexpr std::size_t error_kinds = static_cast<std::size_t>(error::retry_deadline) + 1;
+// Retries are counted by salvo::policy::retry_cause (none .. timeout).
+constexpr std::size_t retry_causes = 7;
 
 struct metrics_snapshot {
     std::uint64_t requests = 0;  // completed, successfully or not
@@ -40,13 +42,24 @@ struct metrics_snapshot {
     std::uint64_t tls_handshakes_full = 0;
     std::uint64_t tls_handshakes_resumed = 0;
     std::uint64_t stale_retries = 0;  // transparent retries after a dead keep-alive connection
-    std::array<std::uint64_t, error_kinds> errors{};  // indexed by salvo::http::error
+    std::array<std::uint64_t, error_kinds> errors{};    // indexed by salvo::http::error
+    std::array<std::uint64_t, retry_causes> retries{};  // indexed by salvo::policy::retry_cause
+    std::uint64_t retries_given_up = 0;  // retryable, but out of attempts, budget or time
+    std::uint64_t retry_wait_us = 0;     // time spent in backoff and Retry-After waits
+    std::uint64_t rate_wait_us = 0;      // time spent waiting for the rate limiter
     std::uint64_t latency_p50_us = 0;
     std::uint64_t latency_p90_us = 0;
     std::uint64_t latency_p99_us = 0;
     std::uint64_t latency_max_us = 0;
 
     std::uint64_t errors_of(error e) const noexcept { return errors[static_cast<std::size_t>(e)]; }
+    std::uint64_t retries_total() const noexcept {
+        std::uint64_t total = 0;
+        for (auto n : retries) {
+            total += n;
+        }
+        return total;
+    }
 };
 
 }  // namespace salvo::http

@@ -1,8 +1,14 @@
 // Tuning of the engine. The defaults suit a remote SaaS API over TLS.
 #pragma once
 
+#include <salvo/policy/concurrency_limit.hpp>
+#include <salvo/policy/rate_limiter.hpp>
+#include <salvo/policy/retry.hpp>
+#include <salvo/policy/retry_budget.hpp>
+
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace salvo::http {
@@ -25,6 +31,17 @@ struct client_options {
     std::size_t body_limit = 8 * 1024 * 1024;
     std::string user_agent = "salvo/0.1";
     tls_options tls;
+
+    // Resilience (docs/policy.md). Applied per attempt; a request opts out with retry = false.
+    policy::retry_policy retry;           // 5 attempts, full-jitter backoff 100 ms .. 20 s
+    bool retry_budget = true;             // per origin: retries stop when most requests fail
+    policy::retry_budget_options budget;  // 500 tokens, 5 per retry, 10 after a timeout
+    policy::rate_limit rate;              // per origin, requests/s with burst; 0: unlimited
+    // AIMD on 429/503: the in-flight cap per origin shrinks on throttling and grows back, up
+    // to max_connections_per_origin (which replaces concurrency.max).
+    bool adaptive_concurrency = false;
+    policy::concurrency_limit_options concurrency;
+    std::uint64_t seed = 0;  // for backoff jitter; 0: from std::random_device
 };
 
 }  // namespace salvo::http
