@@ -1,0 +1,60 @@
+#include "salvo/provision/keys.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace salvo::provision {
+
+std::string entry_hash(std::string_view element_key, std::string_view entry_key) {
+    std::string input;
+    input.reserve(element_key.size() + 1 + entry_key.size());
+    input.append(element_key);
+    input.push_back('\0');
+    input.append(entry_key);
+
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int size = 0;
+    if (EVP_Digest(input.data(), input.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("SHA-256 is unavailable (OpenSSL EVP_Digest failed)");
+    }
+    constexpr std::string_view hex = "0123456789abcdef";
+    std::string out(16, '0');
+    for (std::size_t n = 0; n < 8; ++n) {
+        out[2 * n] = hex[digest[n] >> 4];
+        out[2 * n + 1] = hex[digest[n] & 0x0F];
+    }
+    return out;
+}
+
+std::string entry_hash(const entry& e) {
+    return entry_hash(e.element, e.key.empty() ? e.name : e.key);
+}
+
+std::string batch_tag(std::string_view batch) {
+    std::string tag(batch_tag_prefix);
+    tag.append(batch);
+    return tag;
+}
+
+std::string key_tag(std::string_view hash) {
+    std::string tag(key_tag_prefix);
+    tag.append(hash);
+    return tag;
+}
+
+bool is_reserved_tag(std::string_view tag) noexcept {
+    return tag.starts_with(batch_tag_prefix) || tag.starts_with(key_tag_prefix);
+}
+
+std::vector<std::string> tags_for(const entry& e, std::string_view batch) {
+    std::vector<std::string> tags;
+    tags.reserve(e.tags.size() + 2);
+    tags.insert(tags.end(), e.tags.begin(), e.tags.end());
+    tags.push_back(batch_tag(batch));
+    tags.push_back(key_tag(entry_hash(e)));
+    return tags;
+}
+
+}  // namespace salvo::provision
