@@ -1,0 +1,101 @@
+// salvo::platform::client - the Open Connectors instance API over the engine, as coroutines.
+//
+//   salvo::http::client http(io.get_executor());
+//   salvo::platform::client api(http, {user_secret, org_secret});
+//   auto created = co_await api.create_instance({"actessentials", "acme", config, {"team:a"}});
+//   if (!created) std::cerr << created.error() << '\n';  // redacted; says whether it was sent
+//
+// Every call completes with a result<T>: the value, or a failure (engine error, platform error
+// answer, or an answer that does not parse). Nothing throws out of a call but std::bad_alloc.
+// The client holds no per-call state: any number of coroutines on any threads may use one client
+// at once. It must outlive the calls it started, and so must the http::client.
+#pragma once
+
+#include <salvo/http/client.hpp>
+#include <salvo/platform/redactor.hpp>
+#include <salvo/platform/result.hpp>
+#include <salvo/platform/types.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/url/url.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace salvo::platform {
+
+inline constexpr std::string_view default_base_url =
+    "https://api.cloud-elements.com/elements/api-v2";
+inline constexpr unsigned max_page_size = 200;
+
+struct credentials {
+    std::string user_secret;
+    std::string org_secret;
+};
+
+// Per-call settings handed to the engine (see http::request); unset: the engine's options.
+struct call_options {
+    std::optional<http::clock::duration> attempt_timeout;
+    std::optional<http::clock::duration> timeout;
+    bool retry = true;  // false: the engine sends the request at most once
+};
+
+class client {
+  public:
+    // `base_url` keeps its path: calls go to `<base_url>/instances` and so on. The credentials
+    // are added to secrets().
+    client(http::client& http, credentials creds,
+           boost::urls::url base_url = boost::urls::url(default_base_url));
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    // POST /instances. The request's configuration values are redacted from the failure.
+    boost::asio::awaitable<result<instance>> create_instance(instance_request request,
+                                                             call_options options = {});
+
+    // GET /instances?tags[]=T...&pageSize=N[&nextPage=P]: one page of the instances carrying
+    // every tag. page_size is 1..200 (else error::invalid_argument, nothing sent); next_page
+    // is the previous page's instance_page::next_page, empty for the first page.
+    boost::asio::awaitable<result<instance_page>> list_instances(std::vector<std::string> tags,
+                                                                 unsigned page_size = max_page_size,
+                                                                 std::string next_page = {},
+                                                                 call_options options = {});
+
+    // Every page of list_instances, followed in order: all instances in one page, next_page
+    // empty, total from the first page. Fails as soon as one page fails (or a page token
+    // repeats, error::invalid_response).
+    boost::asio::awaitable<result<instance_page>> list_all_instances(
+        std::vector<std::string> tags, unsigned page_size = max_page_size,
+        call_options options = {});
+
+    // GET /instances/{id}
+    boost::asio::awaitable<result<instance>> get_instance(std::int64_t id,
+                                                          call_options options = {});
+
+    // DELETE /instances/{id}
+    boost::asio::awaitable<result<>> delete_instance(std::int64_t id, call_options options = {});
+
+    const boost::urls::url& base_url() const noexcept { return base_url_; }
+    // The run's secrets, redacted from every failure message; callers may add their own and use
+    // it for their output.
+    redactor& secrets() noexcept { return secrets_; }
+    const redactor& secrets() const noexcept { return secrets_; }
+
+  private:
+    http::request make_request(http::verb method, std::string_view path,
+                               const call_options& options) const;
+    boost::asio::awaitable<result<http::response>> exchange(
+        std::string_view call, http::request request,
+        std::span<const std::string> extra_secrets = {}) const;
+
+    http::client* http_;
+    boost::urls::url base_url_;
+    std::string authorization_;
+    redactor secrets_;
+};
+
+}  // namespace salvo::platform
