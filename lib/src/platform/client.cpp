@@ -164,9 +164,9 @@ asio::awaitable<result<http::response>> client::exchange(std::string_view call,
         std::string message(call);
         message += ": ";
         message += ec.message();
-        message += " (";
+        message += " [";
         message += delivery_text(res.delivery);
-        message += ')';
+        message += ']';
         if (!res.diagnostic.empty()) {
             message += ": ";
             message += res.diagnostic;
