@@ -1,0 +1,113 @@
+// The bulk job: sweep what already exists, create the rest with reconcile-before-retry, keep
+// the results file current, and account for every entry. Exactly once without an idempotency
+// key: the platform, searched by the salvo-key tag, is the source of truth.
+#pragma once
+
+#include <salvo/http/metrics.hpp>
+#include <salvo/platform/client.hpp>
+#include <salvo/provision/manifest.hpp>
+#include <salvo/provision/results.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace salvo::provision {
+
+struct run_options {
+    std::size_t concurrency = 16;  // create calls in flight at once
+    // Create rounds per entry: a POST whose outcome is unknown is looked up by its key tag and
+    // sent again only when not found, up to this many POSTs in all.
+    int max_rounds = 5;
+    bool dry_run = false;       // sweep and plan; no POST
+    std::filesystem::path out;  // results file; empty: none
+    std::chrono::seconds checkpoint_interval{5};
+    std::optional<std::chrono::steady_clock::duration> deadline;  // for the whole run
+};
+
+// A failed entry, for the summary.
+struct failure_note {
+    std::string name;
+    int status = 0;  // HTTP status, 0 when no answer
+    std::string message;
+    std::string request_id;
+};
+
+struct run_summary {
+    std::size_t entries = 0;  // this shard's
+    std::size_t created = 0;
+    std::size_t existing = 0;
+    std::size_t failed = 0;
+    std::size_t not_started = 0;   // left when the run stopped early
+    std::size_t create_calls = 0;  // POSTs sent (engine retries not counted)
+    std::size_t reconcile_lookups = 0;
+    std::size_t reconciled = 0;  // unknown outcomes found created on the platform
+    bool auth_rejected = false;
+    bool interrupted = false;
+    std::string fatal;          // why the run stopped before creating anything (sweep failure...)
+    std::string results_error;  // the results file could not be written (the old one stands)
+    std::vector<failure_note> first_failures;  // up to 5
+    double seconds = 0;
+    std::uint64_t entry_p50_us = 0;
+    std::uint64_t entry_p99_us = 0;
+};
+
+// Live counters for a progress display; read from any thread.
+struct run_progress {
+    std::atomic<std::size_t> total{0};
+    std::atomic<std::size_t> done{0};
+    std::atomic<std::size_t> created{0};
+    std::atomic<std::size_t> existing{0};
+    std::atomic<std::size_t> failed{0};
+    std::atomic<std::size_t> reconciled{0};
+    std::atomic<bool> swept{false};
+};
+
+class runner {
+  public:
+    runner(platform::client& api, manifest m, run_options options);
+    ~runner();
+    runner(const runner&) = delete;
+    runner& operator=(const runner&) = delete;
+
+    // Runs the job once. Never throws for platform or network failures; they are in the summary
+    // and the records. Results are written to options.out as the run goes and at the end.
+    boost::asio::awaitable<run_summary> run();
+
+    // Stop starting new entries (SIGINT); calls in flight finish. Callable from any thread.
+    void stop() noexcept;
+
+    const run_progress& progress() const noexcept;
+    // One record per entry handled, in manifest order (complete once run() returned).
+    std::vector<result_record> records() const;
+    const manifest& job() const noexcept;
+
+  private:
+    boost::asio::awaitable<run_summary> run_on_strand();
+
+    struct state;
+    std::unique_ptr<state> state_;
+};
+
+// Deletes every instance of `batch` (found by its salvo-batch tag) with `concurrency` calls in
+// flight; already gone counts as deleted.
+struct teardown_summary {
+    std::size_t found = 0;
+    std::size_t deleted = 0;
+    std::size_t failed = 0;
+    std::string fatal;
+    bool auth_rejected = false;
+    std::vector<failure_note> first_failures;
+};
+
+boost::asio::awaitable<teardown_summary> teardown(platform::client& api, std::string batch,
+                                                  std::size_t concurrency);
+
+}  // namespace salvo::provision

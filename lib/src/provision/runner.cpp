@@ -1,0 +1,431 @@
+#include <salvo/provision/keys.hpp>
+#include <salvo/provision/plan.hpp>
+#include <salvo/provision/runner.hpp>
+
+#include <salvo/policy/backoff.hpp>
+#include <salvo/policy/random.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <random>
+
+namespace salvo::provision {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t max_failure_notes = 5;
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+bool is_auth_failure(const platform::failure& f) {
+    return f.answered() && (f.status == 401 || f.status == 403);
+}
+
+// The platform may have acted: connection lost or timed out after the write, or a 5xx answer.
+bool outcome_unknown(const platform::failure& f) {
+    return f.sent_without_answer() || (f.answered() && f.status >= 500);
+}
+
+result_error error_of(const platform::failure& f) {
+    result_error e;
+    if (f.answered() && f.status != 0) {
+        e.status = static_cast<int>(f.status);
+    }
+    e.message = f.api && !f.api->message.empty() ? f.api->message : f.message;
+    if (f.api && !f.api->request_id.empty()) {
+        e.request_id = f.api->request_id;
+    }
+    return e;
+}
+
+failure_note note_of(const result_record& r) {
+    failure_note n;
+    n.name = r.name;
+    if (r.error) {
+        n.status = r.error->status.value_or(0);
+        n.message = r.error->message;
+        n.request_id = r.error->request_id.value_or("");
+    }
+    return n;
+}
+
+// Waits until `count` reaches zero: the last worker to finish cancels the timer.
+struct join_counter {
+    asio::steady_timer timer;
+    std::size_t count = 0;
+    explicit join_counter(const asio::any_io_executor& ex) : timer(ex, steady::time_point::max()) {}
+    void done() {
+        if (--count == 0) {
+            timer.cancel();
+        }
+    }
+    asio::awaitable<void> wait() {
+        while (count > 0) {
+            co_await timer.async_wait(nothrow);
+        }
+    }
+};
+
+}  // namespace
+
+struct runner::state {
+    platform::client& api;
+    manifest job;
+    run_options options;
+    run_progress progress;
+    std::atomic<bool> stopping{false};
+
+    // Everything below is touched only on the run's strand.
+    std::vector<std::optional<result_record>> records;  // by entry position
+    std::vector<std::string> hashes;
+    run_summary summary;
+    http::latency_histogram latency;
+    policy::rng rng{std::random_device{}()};
+    std::optional<steady::time_point> deadline;
+    bool dirty = false;
+
+    state(platform::client& a, manifest m, run_options o)
+        : api(a), job(std::move(m)), options(std::move(o)) {}
+
+    bool should_stop() const {
+        return stopping.load(std::memory_order_relaxed) || (deadline && steady::now() >= *deadline);
+    }
+
+    platform::call_options call_options() const {
+        platform::call_options c;
+        if (deadline) {
+            c.timeout =
+                std::max<steady::duration>(*deadline - steady::now(), std::chrono::milliseconds(1));
+        }
+        return c;
+    }
+
+    void finish(std::size_t index, result_record record) {
+        switch (record.status) {
+            case result_status::created:
+                ++summary.created;
+                ++progress.created;
+                break;
+            case result_status::existing:
+                ++summary.existing;
+                ++progress.existing;
+                break;
+            case result_status::failed:
+                ++summary.failed;
+                ++progress.failed;
+                if (summary.first_failures.size() < max_failure_notes) {
+                    summary.first_failures.push_back(note_of(record));
+                }
+                break;
+        }
+        ++progress.done;
+        records[index] = std::move(record);
+        dirty = true;
+    }
+
+    result_record blank(std::size_t index) const {
+        const entry& e = job.entries[index];
+        result_record r;
+        r.name = e.name;
+        r.key = e.key;
+        r.element = e.element;
+        return r;
+    }
+
+    std::vector<result_record> collected() const {
+        std::vector<result_record> out;
+        out.reserve(records.size());
+        for (const auto& r : records) {
+            if (r) {
+                out.push_back(*r);
+            }
+        }
+        return out;
+    }
+
+    void write_results() {
+        if (options.out.empty() || options.dry_run) {
+            return;
+        }
+        try {
+            write_results_atomically(options.out, collected());
+            dirty = false;
+        } catch (const std::exception& e) {
+            summary.results_error = e.what();
+        }
+    }
+
+    // Rewrites the results file every checkpoint_interval while entries complete, so a crash
+    // loses little; the platform (the next run's sweep) recovers the rest.
+    asio::awaitable<void> checkpoints(asio::steady_timer& timer, const bool& finished,
+                                      join_counter& join) {
+        while (!finished) {
+            timer.expires_after(options.checkpoint_interval);
+            co_await timer.async_wait(nothrow);
+            if (dirty && !finished) {
+                write_results();
+            }
+        }
+        join.done();
+    }
+
+    // The sweep: what an earlier run (or another shard) already created in this batch.
+    asio::awaitable<std::optional<existing_index>> sweep() {
+        std::vector<std::string> tags{batch_tag(job.batch)};  // GCC 12: no braced lists in co_await
+        auto page = co_await api.list_all_instances(std::move(tags), platform::max_page_size,
+                                                    call_options());
+        if (!page) {
+            summary.auth_rejected = is_auth_failure(page.error());
+            summary.fatal = "cannot list the batch's existing instances: " + page.error().message;
+            co_return std::nullopt;
+        }
+        existing_index found;
+        for (auto& inst : page->instances) {
+            for (const auto& tag : inst.tags) {
+                if (tag.starts_with(key_tag_prefix)) {
+                    auto [it, inserted] =
+                        found.try_emplace(tag, existing_instance{inst.id, inst.token});
+                    if (!inserted && inst.id < it->second.id) {
+                        it->second = existing_instance{inst.id, inst.token};  // the oldest wins
+                    }
+                }
+            }
+        }
+        co_return found;
+    }
+
+    // Creates one entry, reconciling before any repeat of a POST whose outcome is unknown.
+    asio::awaitable<void> create(std::size_t index) {
+        const entry& e = job.entries[index];
+        const auto start = steady::now();
+        result_record record = blank(index);
+        platform::instance_request request{e.element, e.name, e.configuration,
+                                           tags_for(e, job.batch)};
+        for (int round = 1;; ++round) {
+            ++summary.create_calls;
+            ++record.attempts;
+            auto created = co_await api.create_instance(request, call_options());
+            if (created) {
+                record.status = result_status::created;
+                record.id = created->id;
+                record.token = std::move(created->token);
+                break;
+            }
+            const platform::failure& f = created.error();
+            record.error = error_of(f);
+            if (is_auth_failure(f)) {
+                summary.auth_rejected = true;
+                stopping = true;
+                break;
+            }
+            if (!outcome_unknown(f)) {
+                break;  // refused (4xx) or never sent after the engine's own retries
+            }
+            ++summary.reconcile_lookups;
+            std::vector<std::string> tags{key_tag(hashes[index])};
+            auto lookup =
+                co_await api.list_instances(std::move(tags), 10, std::string(), call_options());
+            if (!lookup) {
+                record.error->message = "outcome unknown (" + record.error->message +
+                                        ") and the lookup by key failed: " + lookup.error().message;
+                break;
+            }
+            if (!lookup->instances.empty()) {
+                const auto& found =
+                    *std::min_element(lookup->instances.begin(), lookup->instances.end(),
+                                      [](const auto& a, const auto& b) { return a.id < b.id; });
+                record.status = result_status::created;
+                record.id = found.id;
+                record.token = found.token;
+                record.error.reset();
+                ++summary.reconciled;
+                ++progress.reconciled;
+                break;
+            }
+            if (round >= options.max_rounds || should_stop()) {
+                break;  // not there, and out of rounds: failed, with the last error
+            }
+            asio::steady_timer pause(co_await asio::this_coro::executor,
+                                     policy::backoff_delay({}, round - 1, rng));
+            co_await pause.async_wait(nothrow);
+        }
+        latency.record(
+            std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start));
+        finish(index, std::move(record));
+    }
+};
+
+runner::runner(platform::client& api, manifest m, run_options options)
+    : state_(std::make_unique<state>(api, std::move(m), std::move(options))) {
+    state_->records.resize(state_->job.entries.size());
+    state_->hashes.reserve(state_->job.entries.size());
+    for (const auto& e : state_->job.entries) {
+        state_->hashes.push_back(entry_hash(e));
+    }
+    state_->progress.total = state_->job.entries.size();
+}
+
+runner::~runner() = default;
+
+void runner::stop() noexcept {
+    state_->stopping = true;
+}
+
+const run_progress& runner::progress() const noexcept {
+    return state_->progress;
+}
+
+const manifest& runner::job() const noexcept {
+    return state_->job;
+}
+
+std::vector<result_record> runner::records() const {
+    return state_->collected();
+}
+
+asio::awaitable<run_summary> runner::run() {
+    // The job's state lives on one strand, whatever executor the caller runs on.
+    auto strand = asio::make_strand(co_await asio::this_coro::executor);
+    co_return co_await asio::co_spawn(strand, run_on_strand(), asio::use_awaitable);
+}
+
+asio::awaitable<run_summary> runner::run_on_strand() {
+    state& s = *state_;
+    const auto strand = co_await asio::this_coro::executor;
+    const auto started = steady::now();
+    if (s.options.deadline) {
+        s.deadline = started + *s.options.deadline;
+    }
+    s.summary.entries = s.job.entries.size();
+
+    auto found = co_await s.sweep();
+    s.progress.swept = true;
+    if (!found) {
+        s.summary.seconds = std::chrono::duration<double>(steady::now() - started).count();
+        co_return s.summary;
+    }
+    plan p = make_plan(s.job.entries, *found);
+    for (auto& adopted : p.existing) {
+        result_record r = s.blank(adopted.entry);
+        r.status = result_status::existing;
+        r.id = adopted.instance.id;
+        r.token = std::move(adopted.instance.token);
+        s.finish(adopted.entry, std::move(r));
+    }
+
+    if (!s.options.dry_run) {
+        bool finished = false;
+        asio::steady_timer checkpoint_timer(strand);
+        join_counter checkpoint_join(strand);
+        checkpoint_join.count = 1;
+        asio::co_spawn(strand, s.checkpoints(checkpoint_timer, finished, checkpoint_join),
+                       asio::detached);
+        std::size_t next = 0;
+        const std::size_t workers =
+            std::max<std::size_t>(1, std::min(s.options.concurrency, p.to_create.size()));
+        join_counter join(strand);
+        join.count = p.to_create.empty() ? 0 : workers;
+        for (std::size_t w = 0; w < join.count; ++w) {
+            asio::co_spawn(
+                strand,
+                [&]() -> asio::awaitable<void> {
+                    while (!s.should_stop() && next < p.to_create.size()) {
+                        co_await s.create(p.to_create[next++].entry);
+                    }
+                    join.done();
+                },
+                asio::detached);
+        }
+        co_await join.wait();
+        finished = true;
+        checkpoint_timer.cancel();
+        co_await checkpoint_join.wait();
+        for (std::size_t i = next; i < p.to_create.size(); ++i) {
+            ++s.summary.not_started;
+        }
+        s.summary.interrupted = s.stopping && !s.summary.auth_rejected;
+        // Entries never started are accounted for too: the results file covers the manifest.
+        for (std::size_t i = 0; i < s.records.size(); ++i) {
+            if (!s.records[i]) {
+                result_record r = s.blank(i);
+                r.error = result_error{std::nullopt,
+                                       s.summary.auth_rejected
+                                           ? "not attempted: authentication was rejected"
+                                       : s.deadline && steady::now() >= *s.deadline
+                                           ? "not attempted: the run's deadline passed"
+                                           : "not attempted: the run was interrupted",
+                                       std::nullopt};
+                s.finish(i, std::move(r));
+            }
+        }
+        s.write_results();
+    }
+    s.summary.entry_p50_us = s.latency.quantile_us(0.5);
+    s.summary.entry_p99_us = s.latency.quantile_us(0.99);
+    s.summary.seconds = std::chrono::duration<double>(steady::now() - started).count();
+    co_return s.summary;
+}
+
+namespace {
+
+asio::awaitable<teardown_summary> teardown_on_strand(platform::client& api, std::string batch,
+                                                     std::size_t concurrency) {
+    teardown_summary summary;
+    std::vector<std::string> tags{batch_tag(batch)};
+    auto page = co_await api.list_all_instances(std::move(tags));
+    if (!page) {
+        summary.auth_rejected = is_auth_failure(page.error());
+        summary.fatal = "cannot list the batch's instances: " + page.error().message;
+        co_return summary;
+    }
+    summary.found = page->instances.size();
+    const auto strand = co_await asio::this_coro::executor;
+    std::size_t next = 0;
+    join_counter join(strand);
+    join.count = std::min(std::max<std::size_t>(1, concurrency), page->instances.size());
+    for (std::size_t w = 0; w < join.count; ++w) {
+        asio::co_spawn(
+            strand,
+            [&]() -> asio::awaitable<void> {
+                while (next < page->instances.size() && !summary.auth_rejected) {
+                    const auto& inst = page->instances[next++];
+                    auto deleted = co_await api.delete_instance(inst.id);
+                    if (deleted || (deleted.error().answered() && deleted.error().status == 404)) {
+                        ++summary.deleted;
+                        continue;
+                    }
+                    ++summary.failed;
+                    summary.auth_rejected = is_auth_failure(deleted.error());
+                    if (summary.first_failures.size() < max_failure_notes) {
+                        const auto e = error_of(deleted.error());
+                        summary.first_failures.push_back({inst.name, e.status.value_or(0),
+                                                          e.message, e.request_id.value_or("")});
+                    }
+                }
+                join.done();
+            },
+            asio::detached);
+    }
+    co_await join.wait();
+    co_return summary;
+}
+
+}  // namespace
+
+asio::awaitable<teardown_summary> teardown(platform::client& api, std::string batch,
+                                           std::size_t concurrency) {
+    auto strand = asio::make_strand(co_await asio::this_coro::executor);
+    co_return co_await asio::co_spawn(
+        strand, teardown_on_strand(api, std::move(batch), concurrency), asio::use_awaitable);
+}
+
+}  // namespace salvo::provision
