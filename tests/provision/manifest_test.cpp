@@ -11,6 +11,7 @@
 
 using namespace salvo::provision;
 using salvo::provision::test::env_of;
+using salvo::provision::test::first_problem;
 using salvo::provision::test::parse;
 using salvo::provision::test::temp_dir;
 using salvo::provision::test::texts;
@@ -54,7 +55,7 @@ BOOST_AUTO_TEST_CASE(minimal_json) {
         {"name": "acme", "element": "salesforce", "configuration": {"user": "u", "n": 3}}
     ]})",
                                 "dir/nightly.json");
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     BOOST_TEST(r.value.batch == "nightly");  // the file's stem
     BOOST_TEST_REQUIRE(r.value.entries.size() == 1u);
     const entry& e = r.value.entries[0];
@@ -91,7 +92,7 @@ BOOST_AUTO_TEST_CASE(defaults_are_merged_entry_fields_win) {
         {"name": "c", "configuration": {}, "tags": []}
       ]
     })");
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     const auto& es = r.value.entries;
     BOOST_TEST(es[0].element == "salesforce");
     BOOST_TEST(config_of(es[0]) ==
@@ -120,7 +121,7 @@ BOOST_AUTO_TEST_CASE(variables_are_expanded_in_every_string) {
                            "literal": "$${USER} costs $5 and $$ too", "${USER}": "keys stay"}}
     ]})",
                                 "manifest.json", env);
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     const entry& e = r.value.entries[0];
     BOOST_TEST(r.value.batch == "run-b7");
     BOOST_TEST(e.name == "alice-1");
@@ -151,7 +152,7 @@ BOOST_AUTO_TEST_CASE(ndjson_by_extension_with_blank_lines) {
         "   \r\n"
         "{\"name\": \"b\", \"element\": \"e\", \"configuration\": {\"k\": 1}}\r\n",
         "accounts.ndjson");
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     BOOST_TEST(r.value.batch == "accounts");
     BOOST_TEST_REQUIRE(r.value.entries.size() == 2u);
     BOOST_TEST(r.value.entries[1].name == "b");
@@ -164,7 +165,7 @@ BOOST_AUTO_TEST_CASE(ndjson_by_content_with_a_header) {
         "{\"name\": \"a\"}\n"
         "{\"name\": \"b\", \"configuration\": {\"k\": 2}}\n",
         "accounts.txt");
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     BOOST_TEST(r.value.batch == "hdr");
     BOOST_TEST_REQUIRE(r.value.entries.size() == 2u);
     BOOST_TEST(r.value.entries[0].index == 0u);
@@ -175,7 +176,7 @@ BOOST_AUTO_TEST_CASE(ndjson_by_content_with_a_header) {
 BOOST_AUTO_TEST_CASE(single_line_json_manifest_is_json) {
     const load_result r =
         parse(R"({"instances": [{"name": "a", "element": "e", "configuration": {}}]})", "m.txt");
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     BOOST_TEST(r.value.entries.size() == 1u);
 }
 
@@ -185,7 +186,7 @@ BOOST_AUTO_TEST_CASE(format_can_be_forced) {
     options.format = manifest_format::ndjson;
     const load_result r =
         parse_manifest(R"({"name": "a", "element": "e", "configuration": {}})", "m.json", options);
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     BOOST_TEST(r.value.entries[0].name == "a");
 }
 
@@ -197,7 +198,7 @@ BOOST_AUTO_TEST_CASE(from_a_file_with_a_byte_order_mark) {
     load_options options;
     options.env = env_of();
     const load_result r = load_manifest(file, options);
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     BOOST_TEST(r.value.batch == "prod");
 }
 
@@ -216,7 +217,7 @@ BOOST_AUTO_TEST_CASE(a_missing_file_is_a_problem) {
 BOOST_AUTO_TEST_CASE(hundred_thousand_entries_json) {
     const std::string text = big_manifest(100'000, false);
     const load_result r = parse(text, "big.json", env_of({{"PASSWORD", "pw"}}));
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     BOOST_TEST_REQUIRE(r.value.entries.size() == 100'000u);
     const entry& last = r.value.entries.back();
     BOOST_TEST(last.name == "instance-99999");
@@ -232,7 +233,7 @@ BOOST_AUTO_TEST_CASE(hundred_thousand_entries_ndjson_from_a_file) {
     load_options options;
     options.env = env_of({{"PASSWORD", "pw"}});
     const load_result r = load_manifest(file, options);
-    BOOST_TEST_REQUIRE(r.ok(), texts(r).front());
+    BOOST_TEST_REQUIRE(r.ok(), first_problem(r));
     BOOST_TEST(r.value.entries.size() == 100'000u);
     BOOST_TEST(r.value.entries[54'321].name == "instance-54321");
 }

@@ -40,6 +40,11 @@ inline std::vector<std::string> texts(const load_result& r) {
     return out;
 }
 
+// The first problem's text, or "" (for messages of checks that expect none).
+inline std::string first_problem(const load_result& r) {
+    return r.problems.empty() ? std::string() : to_string(r.problems.front());
+}
+
 // A fresh directory under the system temp directory, removed with everything in it.
 class temp_dir {
   public:
