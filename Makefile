@@ -17,8 +17,7 @@ test: build
 	ctest --preset release -j $(JOBS)
 
 demo: build
-	@echo "salvo demo arrives with the provisioning tool (issue #5); until then see README.md." >&2
-	@exit 1
+	build/apps/salvo demo
 
 asan: deps
 	cmake --preset asan
