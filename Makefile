@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 # Everything else is here for developers and CI.
-.PHONY: all deps build test demo asan tsan format clean
+.PHONY: all deps configure build test demo bench asan tsan format clean
 
 JOBS ?= $(shell nproc)
 
@@ -9,14 +9,20 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+configure: deps
 	cmake --preset release
+
+build: configure
 	cmake --build --preset release -j $(JOBS)
 
 test: build
 	ctest --preset release -j $(JOBS)
 
-demo: build
+bench: build
+	scripts/bench.sh
+
+demo: configure
+	cmake --build --preset release -j $(JOBS) --target salvo-cli
 	build/apps/salvo demo
 
 asan: deps
