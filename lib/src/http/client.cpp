@@ -225,9 +225,6 @@ class client_impl {
 
 namespace {
 
-// A connection idle this long is checked for a close by the peer before a request is written.
-constexpr auto liveness_check_after = std::chrono::seconds(1);
-
 // What the retry policy needs to know about an attempt that ended with `ec` and `res`.
 policy::attempt_outcome outcome_of(const error_code& ec, const response& res) {
     if (!ec) {
@@ -283,10 +280,11 @@ asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
             co_return std::move(l.result);
         }
         connection& conn = *l.conn;
-        if (l.reused &&
-            (!ctx.idempotent || clock::now() - conn.idle_since >= liveness_check_after) &&
-            conn.peer_closed()) {
-            pool.release(l.conn, false);  // closed while idle: costs a connect, not a request
+        // Every reuse peeks first (one non-blocking recv): a close by the peer while idle, or
+        // bytes nobody asked for (which would be taken as this request's answer), retire
+        // the connection before anything is written.
+        if (l.reused && conn.peer_closed()) {
+            pool.release(l.conn, false);  // costs a connect, not a request
             fresh = true;
             continue;
         }

@@ -24,6 +24,7 @@ using steady = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t max_failure_notes = 5;
+constexpr std::size_t workers_per_call = 4;
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 bool is_auth_failure(const platform::failure& f) {
@@ -330,8 +331,11 @@ asio::awaitable<run_summary> runner::run_on_strand() {
         asio::co_spawn(strand, s.checkpoints(checkpoint_timer, finished, checkpoint_join),
                        asio::detached);
         std::size_t next = 0;
-        const std::size_t workers =
-            std::max<std::size_t>(1, std::min(s.options.concurrency, p.to_create.size()));
+        // More workers than calls in flight: a worker sleeping out a Retry-After or a backoff
+        // holds no connection, and the others keep the pool busy meanwhile. The pool (sized
+        // by the caller to the concurrency) bounds what is really in flight.
+        const std::size_t workers = std::max<std::size_t>(
+            1, std::min(s.options.concurrency * workers_per_call, p.to_create.size()));
         join_counter join(strand);
         join.count = p.to_create.empty() ? 0 : workers;
         for (std::size_t w = 0; w < join.count; ++w) {

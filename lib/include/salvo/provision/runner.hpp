@@ -22,7 +22,9 @@
 namespace salvo::provision {
 
 struct run_options {
-    std::size_t concurrency = 16;  // create calls in flight at once
+    // Calls in flight at once. The http::client's max_connections_per_origin enforces it (the
+    // CLI sets both); the runner keeps a few entries per slot going so waits overlap.
+    std::size_t concurrency = 16;
     // Create rounds per entry: a POST whose outcome is unknown is looked up by its key tag and
     // sent again only when not found, up to this many POSTs in all.
     int max_rounds = 5;
