@@ -40,3 +40,7 @@ format:
 
 clean:
 	rm -rf build build-debug build-asan build-tsan
+
+# libFuzzer targets with clang into build-fuzz/, each for FUZZ_SECONDS (default 60).
+fuzz:
+	scripts/fuzz.sh
