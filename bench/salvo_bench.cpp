@@ -108,6 +108,7 @@ http::client_options engine_options(const load_options& options) {
     engine.tls.verify_peer = !options.insecure;
     engine.tls.ca_file = options.ca_file;
     engine.tls.session_resumption = options.resume;
+    engine.single_threaded = options.threads == 1;
     return engine;
 }
 

@@ -210,6 +210,7 @@ http::client_options http_options(const cli::arguments& a) {
     http::client_options o;
     o.max_connections_per_origin = a.concurrency;
     o.adaptive_concurrency = true;
+    o.single_threaded = true;  // each command runs its io_context on the main thread
     o.retry.max_attempts = a.max_attempts;
     o.attempt_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(a.attempt_timeout));

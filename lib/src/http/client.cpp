@@ -225,6 +225,8 @@ class client_impl {
 
 namespace {
 
+constexpr auto peek_after_idle = std::chrono::milliseconds(1);
+
 // What the retry policy needs to know about an attempt that ended with `ec` and `res`.
 policy::attempt_outcome outcome_of(const error_code& ec, const response& res) {
     if (!ec) {
@@ -280,10 +282,14 @@ asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
             co_return std::move(l.result);
         }
         connection& conn = *l.conn;
-        // Every reuse peeks first (one non-blocking recv): a close by the peer while idle, or
-        // bytes nobody asked for (which would be taken as this request's answer), retire
-        // the connection before anything is written.
-        if (l.reused && conn.peer_closed()) {
+        // A reused connection is peeked first (one non-blocking recv): a close by the peer
+        // while idle, or bytes nobody asked for (which would be taken as this request's
+        // answer), retire it before anything is written. Always before a non-idempotent
+        // request, whose loss would leave its outcome unknown; before an idempotent one only
+        // after a millisecond idle (sooner, what arrives races the peek itself, and a lost
+        // GET is replayed transparently), so a busy client does not pay a system call each.
+        const bool peek = !ctx.idempotent || clock::now() - conn.idle_since >= peek_after_idle;
+        if (l.reused && peek && conn.peer_closed()) {
             pool.release(l.conn, false);  // costs a connect, not a request
             fresh = true;
             continue;
@@ -486,9 +492,12 @@ struct completion {
 
 void start_send(const std::shared_ptr<client_impl>& impl, request req, send_handler handler) {
     auto slot = asio::get_associated_cancellation_slot(handler);
-    auto strand = asio::make_strand(impl->executor());
+    // One thread runs everything: the executor already serialises, a strand would only cost.
+    asio::any_io_executor ex = impl->options().single_threaded
+                                   ? impl->executor()
+                                   : asio::any_io_executor(asio::make_strand(impl->executor()));
     asio::co_spawn(
-        std::move(strand), run(impl, std::move(req)),
+        std::move(ex), run(impl, std::move(req)),
         asio::bind_cancellation_slot(slot, completion{std::move(handler), impl->executor()}));
 }
 

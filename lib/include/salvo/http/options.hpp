@@ -42,6 +42,9 @@ struct client_options {
     bool adaptive_concurrency = false;
     policy::concurrency_limit_options concurrency;
     std::uint64_t seed = 0;  // for backoff jitter; 0: from std::random_device
+    // True when one thread runs the client's executor (an io_context run by one thread, or a
+    // strand): requests then skip their own strand. Wrong when several threads run it.
+    bool single_threaded = false;
 };
 
 }  // namespace salvo::http
