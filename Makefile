@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 # Everything else is here for developers and CI.
-.PHONY: all deps configure build test demo bench asan tsan format clean
+.PHONY: all deps configure build test demo bench fuzz asan tsan format clean
 
 JOBS ?= $(shell nproc)
 
