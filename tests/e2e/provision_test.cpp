@@ -9,6 +9,8 @@
 #include <salvo/provision/runner.hpp>
 #include <salvo/tls/certificate.hpp>
 
+#include "support/subprocess.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -46,24 +48,11 @@ constexpr const char* every_fault =
     "503=0.02,429=0.02,reset-before=0.02,reset-after=0.02,502-after=0.02,slow-after=0.01,"
     "slow-ms=1500";
 
-// A temporary directory, removed afterwards.
-struct scratch {
-    fs::path dir = fs::temp_directory_path() / ("salvo-e2e-" + std::to_string(::getpid()) + "-" +
-                                                std::to_string(std::random_device{}()));
-    scratch() { fs::create_directories(dir); }
-    ~scratch() {
-        std::error_code ignored;
-        fs::remove_all(dir, ignored);
-    }
-    fs::path operator/(const std::string& name) const { return dir / name; }
-};
-
-std::string read_file(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
+using testing::process;
+using testing::process_result;
+using testing::read_file;
+using testing::scratch;
+using testing::wait_for;
 
 // A manifest of `n` entries whose configuration holds `config_secret`.
 fs::path write_manifest(const scratch& s, std::size_t n, const std::string& name = "tenants.json") {
@@ -152,16 +141,6 @@ void check_exactly_once(const mock::server& m, const fs::path& manifest_path,
     BOOST_TEST(checked == loaded.value.entries.size());
 }
 
-struct process {
-    pid_t pid = -1;
-    fs::path out, err;
-};
-
-struct process_result {
-    int status = -1;  // exit status, or 128 + signal
-    std::string out, err;
-};
-
 struct secrets_env {
     std::string user = user_secret;
     std::string org = org_secret;
@@ -172,49 +151,14 @@ struct secrets_env {
 process spawn_cli(const scratch& s, const std::vector<std::string>& args,
                   std::optional<secrets_env> secrets = secrets_env{},
                   const std::string& tag = "run") {
-    process p;
-    p.out = s / (tag + ".out");
-    p.err = s / (tag + ".err");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, p.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    posix_spawn_file_actions_addopen(&actions, 2, p.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-        std::string_view v(*e);
-        if (!v.starts_with("SALVO_USER_SECRET=") && !v.starts_with("SALVO_ORG_SECRET=")) {
-            env.emplace_back(v);
-        }
-    }
+    std::vector<std::string> add;
     if (secrets) {
-        env.push_back("SALVO_USER_SECRET=" + secrets->user);
-        env.push_back("SALVO_ORG_SECRET=" + secrets->org);
+        add.push_back("SALVO_USER_SECRET=" + secrets->user);
+        add.push_back("SALVO_ORG_SECRET=" + secrets->org);
     }
-    std::vector<std::string> argv_storage{SALVO_CLI};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_storage)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env)
-        envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const int rc = posix_spawn(&p.pid, SALVO_CLI, &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    BOOST_REQUIRE_EQUAL(rc, 0);
-    return p;
-}
-
-process_result wait_for(const process& p) {
-    int status = 0;
-    ::waitpid(p.pid, &status, 0);
-    process_result r;
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = read_file(p.out);
-    r.err = read_file(p.err);
-    return r;
+    return testing::spawn_process(
+        SALVO_CLI, args, testing::environment_with({"SALVO_USER_SECRET", "SALVO_ORG_SECRET"}, add),
+        s / tag);
 }
 
 process_result run_cli(const scratch& s, const std::vector<std::string>& args,

@@ -5,6 +5,7 @@
 #include <salvo/mock/server.hpp>
 #include <salvo/platform/client.hpp>
 
+#include "support/subprocess.hpp"
 #include "support/test_server.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -38,73 +39,21 @@ namespace {
 constexpr const char* user_secret = "health-user-secret-2718";
 constexpr const char* org_secret = "health-org-secret-1618";
 
-struct scratch {
-    fs::path dir = fs::temp_directory_path() / ("salvo-health-" + std::to_string(::getpid()) + "-" +
-                                                std::to_string(std::random_device{}()));
-    scratch() { fs::create_directories(dir); }
-    ~scratch() {
-        std::error_code ignored;
-        fs::remove_all(dir, ignored);
-    }
-    fs::path operator/(const std::string& name) const { return dir / name; }
-};
-
-std::string read_file(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-struct process_result {
-    int status = -1;  // exit status, or 128 + signal
-    std::string out, err;
-};
+using testing::process_result;
+using testing::read_file;
+using testing::scratch;
 
 // Runs salvo-health-check with `args`, the secrets in its environment, stdin from `input`.
 process_result run_health_check(const scratch& s, const std::vector<std::string>& args,
                                 const std::string& user = user_secret,
                                 const std::string& org = org_secret,
                                 const std::string& input = {}) {
-    const fs::path in = s / "stdin", out = s / "stdout", err = s / "stderr";
+    const fs::path in = s / "stdin";
     std::ofstream(in) << input;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-        std::string_view v(*e);
-        if (!v.starts_with("SALVO_USER_SECRET=") && !v.starts_with("SALVO_ORG_SECRET=")) {
-            env.emplace_back(v);
-        }
-    }
-    env.push_back("SALVO_USER_SECRET=" + user);
-    env.push_back("SALVO_ORG_SECRET=" + org);
-    std::vector<std::string> argv_storage{SALVO_HEALTH_CHECK};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_storage) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    for (auto& e : env) {
-        envp.push_back(e.data());
-    }
-    envp.push_back(nullptr);
-    pid_t pid = -1;
-    const int rc =
-        posix_spawn(&pid, SALVO_HEALTH_CHECK, &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    BOOST_REQUIRE_EQUAL(rc, 0);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    process_result r;
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = read_file(out);
-    r.err = read_file(err);
-    return r;
+    const auto env =
+        testing::environment_with({"SALVO_USER_SECRET", "SALVO_ORG_SECRET"},
+                                  {"SALVO_USER_SECRET=" + user, "SALVO_ORG_SECRET=" + org});
+    return testing::wait_for(testing::spawn_process(SALVO_HEALTH_CHECK, args, env, s / "run", in));
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
