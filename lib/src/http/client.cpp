@@ -2,6 +2,7 @@
 
 #include "http/connection.hpp"
 #include "http/origin_pool.hpp"
+#include "http/proxy.hpp"
 #include "http/tls_context.hpp"
 
 #include <boost/asio/append.hpp>
@@ -149,7 +150,8 @@ class client_impl {
     client_impl(asio::any_io_executor executor, client_options options)
         : executor_(std::move(executor)),
           options_(std::move(options)),
-          tls_(make_tls_context(options_.tls)) {}
+          tls_(make_tls_context(options_.tls)),
+          proxies_(options_.proxy) {}
 
     const asio::any_io_executor& executor() const noexcept { return executor_; }
     const client_options& options() const noexcept { return options_; }
@@ -163,7 +165,8 @@ class client_impl {
         auto it = pools_.find(key);
         if (it == pools_.end()) {
             origin o{key.tls, std::string(key.host), key.port};
-            auto pool = std::make_unique<origin_pool>(o, options_, executor_, &tls_);
+            auto pool = std::make_unique<origin_pool>(o, options_, executor_, &tls_,
+                                                      proxies_.route(key.tls, key.host, key.port));
             it = pools_.emplace(std::move(o), std::move(pool)).first;
         }
         return it->second.get();
@@ -218,6 +221,7 @@ class client_impl {
     asio::any_io_executor executor_;
     const client_options options_;
     asio::ssl::context tls_;
+    const proxy_config proxies_;
     std::atomic<bool> shutting_down_{false};
     std::mutex mutex_;
     std::unordered_map<origin, std::unique_ptr<origin_pool>, origin_hash, origin_equal> pools_;
@@ -301,8 +305,9 @@ asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
                 std::min(ctx.deadline, clock::now() + options.connect_timeout);
             step_result step = co_await pool.resolve(connect_deadline, addresses);
             if (step) {
-                step = co_await conn.connect(addresses, ctx.host, options.tls.verify_peer,
-                                             &pool.sessions(), connect_deadline);
+                step = co_await conn.connect(addresses, ctx.host, pool.route(),
+                                             options.tls.verify_peer, &pool.sessions(),
+                                             connect_deadline);
             }
             if (!step) {
                 pool.release(l.conn, false);

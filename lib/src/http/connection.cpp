@@ -1,5 +1,7 @@
 #include "http/connection.hpp"
 
+#include "http/proxy.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -7,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -27,6 +30,7 @@ using boost::system::error_code;
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::uint32_t proxy_header_limit = 16 * 1024;
 
 bool is_eof_like(const error_code& ec) {
     return ec == beast::http::error::end_of_stream || ec == asio::error::eof ||
@@ -70,6 +74,30 @@ step_result read_failure(const error_code& ec, bool got_some) {
     return fail(error::connection_lost, "reading the response failed: " + ec.message());
 }
 
+// What TCP connect messages call the peer: the origin, or the proxy (never its credentials).
+std::string peer_name(std::string_view host, const proxy_route* via) {
+    return via != nullptr ? "proxy " + via->proxy_name : std::string(host);
+}
+
+// A CONNECT that got no usable answer (a refusal is refusal_message).
+step_result tunnel_failure(const proxy_route& via, const error_code& ec) {
+    const std::string exchange = "CONNECT to " + via.target + " through proxy " + via.proxy_name;
+    if (ec == beast::error::timeout) {
+        return fail(error::connect_timeout, exchange + " timed out");
+    }
+    if (ec == asio::error::operation_aborted) {
+        return fail(error::cancelled, "cancelled during " + exchange);
+    }
+    if (is_eof_like(ec)) {
+        return fail(error::connect_failed,
+                    exchange + ": the proxy closed the connection (" + ec.message() + ")");
+    }
+    if (ec.category() == beast::http::make_error_code(beast::http::error::bad_version).category()) {
+        return fail(error::connect_failed, exchange + ": malformed answer (" + ec.message() + ")");
+    }
+    return fail(error::connect_failed, exchange + " failed: " + ec.message());
+}
+
 std::string tls_failure(SSL* ssl, const error_code& ec) {
     const long verify = SSL_get_verify_result(ssl);
     if (verify != X509_V_OK) {
@@ -97,25 +125,30 @@ connection::connection(const asio::any_io_executor& executor, asio::ssl::context
 }
 
 asio::awaitable<step_result> connection::connect(
-    const asio::ip::tcp::resolver::results_type& addresses, std::string_view host, bool verify_peer,
-    session_slot* sessions, clock::time_point deadline) {
+    const asio::ip::tcp::resolver::results_type& addresses, std::string_view host,
+    const proxy_route* via, bool verify_peer, session_slot* sessions, clock::time_point deadline) {
     if (co_await cancelled()) {
         co_return fail(error::cancelled, "cancelled before connecting");
     }
-    tcp().expires_at(deadline);
+    const std::string peer = peer_name(host, via);
+    tcp().expires_at(deadline);  // covers the tunnel and the handshake too
     auto [ec, endpoint] = co_await tcp().async_connect(addresses, nothrow);
     if (ec == beast::error::timeout) {
-        co_return fail(error::connect_timeout,
-                       "TCP connect to " + std::string(host) + " timed out");
+        co_return fail(error::connect_timeout, "TCP connect to " + peer + " timed out");
     }
     if (ec == asio::error::operation_aborted) {
         co_return fail(error::cancelled, "cancelled while connecting");
     }
     if (ec) {
-        co_return fail(error::connect_failed,
-                       "connect to " + std::string(host) + " failed: " + ec.message());
+        co_return fail(error::connect_failed, "connect to " + peer + " failed: " + ec.message());
     }
     tcp().socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    if (via != nullptr) {
+        step_result tunnel = co_await open_tunnel(*via);
+        if (!tunnel) {
+            co_return tunnel;
+        }
+    }
     if (!tls_) {
         co_return step_result{};
     }
@@ -136,6 +169,36 @@ asio::awaitable<step_result> connection::connect(
                        std::string(host) + ": " + tls_failure(tls_->native_handle(), hec));
     }
     resumed_session_ = SSL_session_reused(tls_->native_handle()) == 1;
+    co_return step_result{};
+}
+
+asio::awaitable<step_result> connection::open_tunnel(const proxy_route& via) {
+    if (co_await cancelled()) {
+        co_return fail(error::cancelled, "cancelled before CONNECT");
+    }
+    const auto request = asio::buffer(via.connect_request);
+    auto [wec, written] = co_await asio::async_write(tcp(), request, nothrow);
+    if (wec) {
+        co_return tunnel_failure(via, wec);
+    }
+    // Only the header is read: a 2xx answer to CONNECT has no body, and any other ends here.
+    beast::flat_buffer buffer;
+    beast::http::response_parser<beast::http::empty_body> parser;
+    parser.header_limit(proxy_header_limit);
+    parser.skip(true);
+    auto [rec, read] = co_await beast::http::async_read(tcp(), buffer, parser, nothrow);
+    if (rec) {
+        co_return tunnel_failure(via, rec);
+    }
+    const auto& answer = parser.get();
+    if (answer.result_int() / 100 != 2) {
+        co_return fail(error::connect_failed,
+                       refusal_message(via, answer.result_int(), answer.reason()));
+    }
+    // The origin speaks only after we do (TLS or HTTP): earlier bytes break the tunnel.
+    if (buffer.size() != 0) {
+        co_return tunnel_failure(via, beast::http::error::unexpected_body);
+    }
     co_return step_result{};
 }
 

@@ -26,6 +26,8 @@ struct step_result {
     explicit operator bool() const noexcept { return !ec; }
 };
 
+struct proxy_route;
+
 struct exchange_limits {
     std::size_t header_limit;
     std::size_t body_limit;
@@ -42,9 +44,12 @@ class connection : public std::enable_shared_from_this<connection> {
     bool is_open() const noexcept { return tcp().socket().is_open(); }
 
     // TCP connect to the first reachable address, then the TLS handshake; all before `deadline`.
+    // Through a proxy (`via`), the addresses are the proxy's and a CONNECT tunnel to the origin
+    // comes between the two; TLS still verifies `host`, the origin.
     boost::asio::awaitable<step_result> connect(
         const boost::asio::ip::tcp::resolver::results_type& addresses, std::string_view host,
-        bool verify_peer, session_slot* sessions, clock::time_point deadline);
+        const proxy_route* via, bool verify_peer, session_slot* sessions,
+        clock::time_point deadline);
     bool resumed_session() const noexcept { return resumed_session_; }
 
     // Writes `wire` (a serialized request) and reads one response into `out`. Sets
@@ -87,6 +92,8 @@ class connection : public std::enable_shared_from_this<connection> {
     }
 
     boost::asio::awaitable<bool> cancelled() const;
+    // CONNECT on the freshly connected TCP stream; fails unless the proxy answers 2xx.
+    boost::asio::awaitable<step_result> open_tunnel(const proxy_route& via);
 
     std::optional<boost::beast::tcp_stream> plain_;
     std::optional<boost::asio::ssl::stream<boost::beast::tcp_stream>> tls_;

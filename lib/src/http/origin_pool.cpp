@@ -22,11 +22,12 @@ struct origin_pool::waiter {
 };
 
 origin_pool::origin_pool(origin o, const client_options& options, asio::any_io_executor executor,
-                         asio::ssl::context* tls)
+                         asio::ssl::context* tls, std::optional<proxy_route> route)
     : origin_(std::move(o)),
       options_(options),
       executor_(std::move(executor)),
       tls_(tls),
+      route_(std::move(route)),
       rate_(options.rate),
       rng_(options.seed != 0 ? options.seed : std::random_device{}()) {
     if (options.retry_budget) {
@@ -37,6 +38,10 @@ origin_pool::origin_pool(origin o, const client_options& options, asio::any_io_e
         limits.max = static_cast<int>(options.max_connections_per_origin);
         adaptive_.emplace(limits);
     }
+}
+
+std::string origin_pool::dns_name() const {
+    return route_ ? "proxy " + route_->proxy_host : origin_.host;
 }
 
 std::shared_ptr<connection> origin_pool::make_connection() {
@@ -247,12 +252,13 @@ asio::awaitable<step_result> origin_pool::resolve(clock::time_point deadline,
     asio::ip::tcp::resolver resolver(ex);
     asio::steady_timer timer(ex, deadline);
     constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+    const std::string& host = route_ ? route_->proxy_host : origin_.host;
+    const std::string port = std::to_string(route_ ? route_->proxy_port : origin_.port);
     auto result =
-        co_await (resolver.async_resolve(origin_.host, std::to_string(origin_.port), nothrow) ||
-                  timer.async_wait(nothrow));
+        co_await (resolver.async_resolve(host, port, nothrow) || timer.async_wait(nothrow));
     if (result.index() == 1) {
         co_return step_result{make_error_code(error::connect_timeout),
-                              "DNS lookup of " + origin_.host + " timed out"};
+                              "DNS lookup of " + dns_name() + " timed out"};
     }
     auto [ec, addresses] = std::get<0>(std::move(result));
     if (ec == asio::error::operation_aborted) {
@@ -260,7 +266,7 @@ asio::awaitable<step_result> origin_pool::resolve(clock::time_point deadline,
     }
     if (ec || addresses.empty()) {
         co_return step_result{make_error_code(error::resolve_failed),
-                              "cannot resolve " + origin_.host + ": " + ec.message()};
+                              "cannot resolve " + dns_name() + ": " + ec.message()};
     }
     std::lock_guard lock(mutex_);
     addresses_ = addresses;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "http/connection.hpp"
+#include "http/proxy.hpp"
 #include "http/tls_context.hpp"
 
 #include <salvo/http/options.hpp>
@@ -44,13 +45,15 @@ struct lease {
 
 class origin_pool {
   public:
+    // `route`: through a proxy, decided once for the origin (client_options::proxy).
     origin_pool(origin o, const client_options& options, boost::asio::any_io_executor executor,
-                boost::asio::ssl::context* tls);
+                boost::asio::ssl::context* tls, std::optional<proxy_route> route = {});
     origin_pool(const origin_pool&) = delete;
     origin_pool& operator=(const origin_pool&) = delete;
 
     const origin& key() const noexcept { return origin_; }
     session_slot& sessions() noexcept { return sessions_; }
+    const proxy_route* route() const noexcept { return route_ ? &*route_ : nullptr; }
 
     // An idle connection, a new one if under the cap, or the next one freed, in FIFO order,
     // waiting no later than `deadline`. `fresh` refuses idle connections (after a stale one).
@@ -75,7 +78,7 @@ class origin_pool {
     void record(const policy::classification& c, int last_retry_cost, clock::time_point sent_at);
     int concurrency_limit() const;
 
-    // Resolved addresses, cached for the DNS TTL.
+    // Resolved addresses (the proxy's, through one), cached for the DNS TTL.
     boost::asio::awaitable<step_result> resolve(clock::time_point deadline,
                                                 boost::asio::ip::tcp::resolver::results_type& out);
 
@@ -90,6 +93,7 @@ class origin_pool {
     void serve_waiters();             // under the lock
     std::size_t admit_limit() const;  // under the lock
     std::shared_ptr<connection> make_connection();
+    std::string dns_name() const;  // what resolve() looks up, for messages
     void link_active(connection* c, const boost::asio::any_io_executor& owner);
     void unlink_active(connection* c);
 
@@ -98,6 +102,7 @@ class origin_pool {
     boost::asio::any_io_executor executor_;
     boost::asio::ssl::context* tls_;
     session_slot sessions_;
+    const std::optional<proxy_route> route_;
 
     mutable std::mutex mutex_;
     bool closed_ = false;

@@ -19,6 +19,18 @@ struct tls_options {
     bool session_resumption = true;
 };
 
+// An HTTP proxy reached with CONNECT, chosen per origin as curl chooses (docs/embedding.md,
+// "Proxies"). Empty: connect directly. The engine never reads the environment by itself.
+struct proxy_options {
+    std::string https_proxy;  // for https:// origins: "http://[user:password@]host[:port]"
+    std::string http_proxy;   // for http:// origins; the same form
+    // Origins reached directly: "host, .domain, 10.0.0.1, 10.0.0.0/8, [::1]"; "*": all of them.
+    std::string no_proxy;
+
+    // https_proxy / HTTPS_PROXY, http_proxy / HTTP_PROXY, no_proxy / NO_PROXY (lowercase first).
+    static proxy_options from_environment();
+};
+
 struct client_options {
     std::size_t max_connections_per_origin = 64;
     std::chrono::steady_clock::duration connect_timeout = std::chrono::seconds(10);
@@ -31,6 +43,7 @@ struct client_options {
     std::size_t body_limit = 8 * 1024 * 1024;
     std::string user_agent = "salvo/0.1";
     tls_options tls;
+    proxy_options proxy;  // none; an invalid proxy URL makes the constructor throw
 
     // Resilience (docs/policy.md). Applied per attempt; a request opts out with retry = false.
     policy::retry_policy retry;           // 5 attempts, full-jitter backoff 100 ms .. 20 s
