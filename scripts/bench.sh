@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # make bench: salvo's engine side by side with a bare Beast loop, libcurl multi and wrk, against
 # nginx on loopback, each side pinned to its own core; then TLS handshakes, idle connections and
-# the mock against nginx. Writes the tables into BENCHMARKS.md and charts into docs/bench/.
+# the mock against nginx, and provisioning against the mock. Writes the tables into BENCHMARKS.md
+# and charts into docs/bench/.
 #
 # Environment: BUILD_DIR (default build; `make bench` builds it), ROUNDS (3), DURATION (seconds a
-# run, 2), CONNECTIONS ("1 16 64 256"), IDLE_CONNECTIONS (10000), SKIP_BUILD=1, SKIP_DEPS=1.
+# run, 2), CONNECTIONS ("1 16 64 256"), IDLE_CONNECTIONS (10000), PROVISION_SMALL (10000),
+# PROVISION_LARGE (100000), SKIP_BUILD=1, SKIP_DEPS=1.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -15,6 +17,8 @@ DURATION=${DURATION:-2}
 CONNECTIONS=${CONNECTIONS:-"1 16 64 256"}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
 HANDSHAKE_CONNECTIONS=${HANDSHAKE_CONNECTIONS:-16}
+PROVISION_SMALL=${PROVISION_SMALL:-10000}
+PROVISION_LARGE=${PROVISION_LARGE:-100000}
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -207,6 +211,15 @@ for round in $(seq "$ROUNDS"); do
     record server '"server":"mock","round":'"$round" -- wrk -t1 -c 64 -d "${DURATION}s" \
         -s "$work/wrk-get-mock.lua" "$mock_base/instances/$mock_id"
 done
+
+# Provisioning end to end against the same mock: the engine's raw create rate, then the runner.
+log "provisioning: $PROVISION_SMALL entries x $ROUNDS, $PROVISION_LARGE entries once"
+for round in $(seq "$ROUNDS"); do
+    record provision "\"round\":$round" -- "$bin/salvo-bench" provision --base-url "$mock_base" \
+        --instances "$PROVISION_SMALL" --concurrency 64
+done
+record provision '"round":1' -- "$bin/salvo-bench" provision --base-url "$mock_base" \
+    --instances "$PROVISION_LARGE" --concurrency 64
 
 log "writing BENCHMARKS.md and docs/bench/*.svg ($(( $(date +%s) - started ))s of measurements)"
 mkdir -p "$root/docs/bench"

@@ -202,23 +202,41 @@ void sync_directory(const std::filesystem::path& file) {
     }
 }
 
-}  // namespace
-
-void write_results_atomically(const std::filesystem::path& path,
-                              std::span<const result_record> records) {
-    std::filesystem::path temporary = path;
-    temporary += ".tmp";
+// Creates "<path>.tmp" for writing (0600), replacing one left by a killed run: never opened
+// through, so a symlink planted there is removed, not followed. Throws naming `path`.
+int create_temporary(const std::filesystem::path& temporary, const std::filesystem::path& path) {
     const auto open_temporary = [&temporary] {
         return ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     };
     int fd = open_temporary();
     if (fd < 0 && errno == EEXIST) {
-        ::unlink(temporary.c_str());  // left by a killed run; never written through (symlinks)
+        ::unlink(temporary.c_str());
         fd = open_temporary();
     }
     if (fd < 0) {
         throw_errno(errno, path);
     }
+    return fd;
+}
+
+std::filesystem::path temporary_for(const std::filesystem::path& path) {
+    std::filesystem::path temporary = path;
+    temporary += ".tmp";
+    return temporary;
+}
+
+}  // namespace
+
+void check_results_writable(const std::filesystem::path& path) {
+    const auto temporary = temporary_for(path);
+    ::close(create_temporary(temporary, path));
+    ::unlink(temporary.c_str());
+}
+
+void write_results_atomically(const std::filesystem::path& path,
+                              std::span<const result_record> records) {
+    const auto temporary = temporary_for(path);
+    const int fd = create_temporary(temporary, path);
     const auto fail = [&](int error) {
         ::close(fd);
         ::unlink(temporary.c_str());

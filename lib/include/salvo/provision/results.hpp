@@ -60,6 +60,12 @@ std::string format_result_line(const result_record& r);
 void write_results_atomically(const std::filesystem::path& path,
                               std::span<const result_record> records);
 
+// Checks before a run that write_results_atomically can create "<path>.tmp" next to `path` (the
+// directory exists and takes new files), by creating and removing that file. Throws
+// std::system_error naming `path` when it cannot, so a run stops before it creates anything
+// whose token it could not record.
+void check_results_writable(const std::filesystem::path& path);
+
 struct results_file {
     bool found = false;  // false when the file does not exist (then nothing else is set)
     std::vector<result_record> records;
