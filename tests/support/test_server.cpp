@@ -18,10 +18,12 @@
 
 #include <openssl/ssl.h>
 
+#include <functional>
 #include <future>
 #include <latch>
 #include <mutex>
 #include <set>
+#include <utility>
 
 namespace salvo::testing {
 
@@ -44,7 +46,12 @@ void bump_max(std::atomic<std::size_t>& max, std::size_t value) {
 struct session {
     asio::any_io_executor strand;
     tcp::socket* socket = nullptr;
-    bool idle = false;
+    bool idle = false;        // waiting for the next request on a kept connection
+    bool responding = false;  // writing an answer; idle once it is written
+    // Set by close_idle_connections when it finds the session responding: the client may have
+    // its answer already, the session just has not seen the write complete. Called (on the
+    // strand) when the session goes idle, closing it, or ends.
+    std::function<void()> close_when_idle;
 };
 
 struct test_server::state {
@@ -71,6 +78,13 @@ struct server_access {
         beast::flat_buffer buffer;
         for (std::size_t index = 0;; ++index) {
             self->idle = index > 0 && buffer.size() == 0;
+            self->responding = false;
+            if (self->idle && self->close_when_idle) {
+                boost::system::error_code ignored;
+                socket.shutdown(tcp::socket::shutdown_both, ignored);
+                socket.close(ignored);
+                std::exchange(self->close_when_idle, nullptr)();
+            }
             http::request_parser<http::string_body> parser;
             parser.body_limit(64 * 1024 * 1024);
             auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow);
@@ -99,6 +113,7 @@ struct server_access {
                     res.body() = r.body;
                     res.keep_alive(msg.keep_alive() && !r.connection_close);
                     res.prepare_payload();
+                    self->responding = true;
                     auto [wec, wn] = co_await http::async_write(stream, res, nothrow);
                     keep = !wec && res.keep_alive() && !r.close_after;
                     break;
@@ -131,6 +146,9 @@ struct server_access {
         boost::system::error_code ignored;
         socket.shutdown(tcp::socket::shutdown_both, ignored);
         socket.close(ignored);
+        if (self->close_when_idle) {
+            std::exchange(self->close_when_idle, nullptr)();
+        }
         std::lock_guard lock(st.mutex);
         st.sessions.erase(self);
     }
@@ -212,6 +230,9 @@ void test_server::close_idle_connections() {
                 boost::system::error_code ignored;
                 s->socket->shutdown(tcp::socket::shutdown_both, ignored);
                 s->socket->close(ignored);
+            } else if (s->responding) {
+                s->close_when_idle = [&done] { done.count_down(); };
+                return;
             }
             done.count_down();
         });
