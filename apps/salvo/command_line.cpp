@@ -32,6 +32,39 @@ bool to_number(std::string_view text, T& out) {
 
 }  // namespace
 
+std::string_view to_string(log_level level) noexcept {
+    switch (level) {
+        case log_level::debug:
+            return "debug";
+        case log_level::info:
+            return "info";
+        case log_level::warn:
+            return "warn";
+        case log_level::error:
+            return "error";
+    }
+    return "info";
+}
+
+std::optional<log_level> parse_log_level(std::string_view text) noexcept {
+    for (auto level : {log_level::debug, log_level::info, log_level::warn, log_level::error}) {
+        if (text == to_string(level)) {
+            return level;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<log_format> parse_log_format(std::string_view text) noexcept {
+    if (text == "text") {
+        return log_format::text;
+    }
+    if (text == "json") {
+        return log_format::json;
+    }
+    return std::nullopt;
+}
+
 parse_result parse(std::span<const std::string_view> argv) {
     parse_result result;
     arguments a;
@@ -164,6 +197,25 @@ parse_result parse(std::span<const std::string_view> argv) {
                 a.progress = progress_mode::none;
             else
                 return fail("--progress: '" + v + "' is not one of auto, bar, log, none");
+        } else if (arg == "--log-format") {
+            std::string v;
+            if (!text(v))
+                return result;
+            const auto format = parse_log_format(v);
+            if (!format)
+                return fail("--log-format: '" + v + "' is not one of text, json");
+            a.log_format = *format;
+        } else if (arg == "--log-level") {
+            std::string v;
+            if (!text(v))
+                return result;
+            const auto level = parse_log_level(v);
+            if (!level)
+                return fail("--log-level: '" + v + "' is not one of debug, info, warn, error");
+            a.log_level = *level;
+        } else if (arg == "--metrics-file") {
+            if (!text(a.metrics_file))
+                return result;
         } else if (arg.starts_with("-")) {
             return fail("unknown option '" + std::string(arg) + "'");
         } else {
@@ -204,6 +256,16 @@ options:
   --shard K/N            handle shard K (0-based) of N; N processes cover the manifest once
   --dry-run              validate and look up what exists; create nothing
   --progress MODE        auto (bar on a terminal, else a line every 5 s), bar, log, none
+  --log-format FORMAT    text (default) or json: one object per line on stderr with ts, level,
+                         event and the event's fields (entry, status, request_id, message...)
+  --log-level LEVEL      debug, info (default), warn or error; debug adds every entry created
+                         and every unknown outcome; progress lines (--progress log) are info
+  --metrics-file FILE    at the end (also when interrupted or failed) write the engine's
+                         counters and the run's (salvo_http_*, salvo_provision_*) in the
+                         Prometheus text format, replacing FILE atomically
+
+Logs go to stderr and never hold a secret: user/org secrets, configuration values and instance
+tokens are replaced by ***. The summary goes to stdout.
 
 environment: SALVO_USER_SECRET and SALVO_ORG_SECRET (never flags, never logged)
 exit status: 0 all created or existing, 1 some failed, 2 usage or manifest error (nothing
@@ -213,6 +275,8 @@ examples:
   salvo provision tenants.json
   salvo provision tenants.ndjson --concurrency 32 --rate 50/s --out tenants.results.jsonl
   salvo provision tenants.json --shard $JOB_COMPLETION_INDEX/8
+  salvo provision tenants.json --progress none --log-format json --log-level warn \
+      --metrics-file /var/lib/node_exporter/textfile/salvo.prom
 )";
     }
     if (command == "validate") {
@@ -227,21 +291,28 @@ example:
     }
     if (command == "teardown") {
         return R"(usage: salvo teardown MANIFEST [--yes] [--base-url URL] [--ca-file PEM] [--insecure]
-                      [--concurrency N]
+                      [--concurrency N] [--log-format text|json] [--log-level LEVEL]
+                      [--metrics-file FILE]
 
 Deletes every instance of the manifest's batch (found by its salvo-batch tag), concurrently;
-instances already gone count as deleted. Asks for confirmation unless --yes.
+instances already gone count as deleted. Asks for confirmation unless --yes. The log flags and
+--metrics-file work as for provision (salvo_http_* and salvo_teardown_* families).
 
 example:
-  salvo teardown tenants.json --yes
+  salvo teardown tenants.json --yes --log-format json
 )";
     }
     if (command == "demo") {
-        return R"(usage: salvo demo [--instances N] [--progress MODE]
+        return R"(usage: salvo demo [--instances N] [--progress MODE] [--log-format text|json]
+                  [--log-level LEVEL] [--metrics-file FILE]
 
 Starts the embedded mock platform over TLS with light fault injection, provisions N sample
 instances (default 2000) with the live progress bar, verifies that each exists exactly once,
-prints the summary and tears the batch down. Needs no secrets and no network.
+prints the summary and tears the batch down. Needs no secrets and no network. The log shows
+the faults being reconciled; --metrics-file writes the provisioning run's metrics.
+
+example:
+  salvo demo --instances 500 --log-level warn --metrics-file demo.prom
 )";
     }
     return R"(usage: salvo COMMAND [options]     (salvo COMMAND --help for more)

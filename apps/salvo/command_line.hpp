@@ -10,6 +10,12 @@
 namespace salvo::cli {
 
 enum class progress_mode { automatic, bar, log, none };
+enum class log_format { text, json };
+enum class log_level { debug, info, warn, error };  // in increasing severity
+
+std::string_view to_string(log_level level) noexcept;
+std::optional<log_level> parse_log_level(std::string_view text) noexcept;
+std::optional<log_format> parse_log_format(std::string_view text) noexcept;
 
 struct arguments {
     std::string command;  // provision, validate, teardown, demo; empty with --help alone
@@ -27,6 +33,9 @@ struct arguments {
     std::string shard;  // "K/N"
     bool dry_run = false;
     progress_mode progress = progress_mode::automatic;
+    cli::log_format log_format = cli::log_format::text;
+    cli::log_level log_level = cli::log_level::info;
+    std::string metrics_file;      // empty: none
     bool yes = false;              // teardown: no confirmation prompt
     std::size_t instances = 2000;  // demo
 };

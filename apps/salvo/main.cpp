@@ -1,5 +1,7 @@
 // salvo: bulk-provisions Open Connectors instances exactly once (see `salvo --help`).
 #include "command_line.hpp"
+#include "log.hpp"
+#include "metrics_file.hpp"
 
 #include <salvo/http/client.hpp>
 #include <salvo/mock/server.hpp>
@@ -38,31 +40,72 @@ namespace {
 
 enum exit_status { ok = 0, some_failed = 1, usage_error = 2, auth_rejected = 3, interrupted = 4 };
 
-constexpr const char* secrets_hint =
-    "check the SALVO_USER_SECRET and SALVO_ORG_SECRET environment variables";
-
-std::optional<provision::manifest> load(const std::string& path, std::ostream& err) {
+// Manifest problems: compiler-style lines in text, one `manifest_problem` event each in JSON.
+std::optional<provision::manifest> load(const std::string& path, cli::logger& log) {
     auto loaded = provision::load_manifest(path);
     if (!loaded.ok()) {
-        for (const auto& p : loaded.problems) {
-            err << provision::to_string(p) << "\n";
+        const std::string summary = std::to_string(loaded.problems.size()) + " problem(s) in " +
+                                    path + "; nothing was sent";
+        if (log.format() == cli::log_format::text) {
+            for (const auto& p : loaded.problems) {
+                log.write_line(provision::to_string(p));
+            }
+            log.write_line("salvo: " + summary);
+        } else {
+            for (const auto& p : loaded.problems) {
+                log.log(cli::log_level::error, "manifest_problem",
+                        {{"message", provision::to_string(p)}});
+            }
+            log.log(cli::log_level::error, "manifest_invalid",
+                    {{"path", path}, {"problems", loaded.problems.size()}, {"message", summary}});
         }
-        err << "salvo: " << loaded.problems.size() << " problem(s) in " << path
-            << "; nothing was sent\n";
         return std::nullopt;
     }
     return std::move(loaded.value);
 }
 
-std::optional<platform::credentials> credentials_from_environment(std::ostream& err) {
+void usage_problem(cli::logger& log, std::string message) {
+    log.log(cli::log_level::error, "usage_error", {{"message", std::move(message)}});
+}
+
+std::optional<platform::credentials> credentials_from_environment(cli::logger& log) {
     const char* user = std::getenv("SALVO_USER_SECRET");
     const char* org = std::getenv("SALVO_ORG_SECRET");
     if (user == nullptr || *user == '\0' || org == nullptr || *org == '\0') {
-        err << "salvo: set SALVO_USER_SECRET and SALVO_ORG_SECRET (the platform's user and "
-               "organization secrets); they are read from the environment only\n";
+        log.log(cli::log_level::error, "secrets_missing",
+                {{"message",
+                  "set SALVO_USER_SECRET and SALVO_ORG_SECRET (the platform's user and "
+                  "organization secrets); they are read from the environment only"}});
         return std::nullopt;
     }
     return platform::credentials{user, org};
+}
+
+// Scrubs the run's secrets from the log while the platform client lives.
+class log_redaction {
+  public:
+    log_redaction(cli::logger& log, const platform::redactor& secrets) : log_(log) {
+        log_.redact_with(&secrets);
+    }
+    ~log_redaction() { log_.redact_with(nullptr); }
+    log_redaction(const log_redaction&) = delete;
+    log_redaction& operator=(const log_redaction&) = delete;
+
+  private:
+    cli::logger& log_;
+};
+
+// --metrics-file at the end of a command; a failure is logged and changes no exit status.
+void write_metrics(cli::logger& log, const std::string& path, const std::string& text) {
+    if (path.empty()) {
+        return;
+    }
+    try {
+        cli::write_metrics_file(path, text);
+        log.log(cli::log_level::info, "metrics_written", {{"path", path}});
+    } catch (const std::exception& e) {
+        log.log(cli::log_level::error, "metrics_failed", {{"path", path}, {"message", e.what()}});
+    }
 }
 
 std::string fixed(double v, int digits) {
@@ -79,12 +122,13 @@ std::string duration_text(double seconds) {
     return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
 }
 
-// Shows the run's progress on stderr: a live bar on a terminal, else a line every 5 s.
+// Shows the run's progress on stderr: a live bar on a terminal, else a `progress` log line
+// every 5 s (text or JSON, an info line).
 class progress_display {
   public:
     progress_display(asio::io_context& io, const provision::run_progress& p,
-                     const http::client& http, cli::progress_mode mode)
-        : timer_(io), progress_(p), http_(http), mode_(mode) {
+                     const http::client& http, cli::progress_mode mode, cli::logger& log)
+        : timer_(io), progress_(p), http_(http), mode_(mode), log_(log) {
         if (mode_ == cli::progress_mode::automatic) {
             mode_ = ::isatty(STDERR_FILENO) ? cli::progress_mode::bar : cli::progress_mode::log;
         }
@@ -101,7 +145,8 @@ class progress_display {
     void finish() {
         timer_.cancel();
         if (mode_ == cli::progress_mode::bar && drawn_) {
-            std::cerr << "\r" << line() << "\x1b[K\n";
+            log_.end_status(line());
+            drawn_ = false;
         }
     }
 
@@ -115,13 +160,37 @@ class progress_display {
                 return;
             }
             if (mode_ == cli::progress_mode::bar) {
-                std::cerr << "\r" << line() << "\x1b[K" << std::flush;
+                log_.show_status(line());
                 drawn_ = true;
             } else {
-                std::cerr << "salvo: " << line() << "\n";
+                log_.log(cli::log_level::info, "progress", fields());
             }
             tick();
         });
+    }
+
+    double rate() const {
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+        return elapsed > 0 ? static_cast<double>(progress_.done.load()) / elapsed : 0;
+    }
+
+    cli::log_fields fields() const {
+        const std::size_t total = progress_.total;
+        const std::size_t done = progress_.done;
+        const double r = rate();
+        cli::log_fields f;
+        f["phase"] = progress_.swept ? "create" : "sweep";
+        f["done"] = done;
+        f["total"] = total;
+        f["rate"] = std::round(r * 10) / 10;
+        f["eta_s"] = r > 0 && done < total
+                         ? boost::json::value(std::llround(static_cast<double>(total - done) / r))
+                         : boost::json::value(nullptr);
+        f["retries"] = http_.metrics().retries_total();
+        f["reconciled"] = progress_.reconciled.load();
+        f["failed"] = progress_.failed.load();
+        return f;
     }
 
     std::string line() const {
@@ -154,6 +223,7 @@ class progress_display {
     const provision::run_progress& progress_;
     const http::client& http_;
     cli::progress_mode mode_;
+    cli::logger& log_;
     std::chrono::steady_clock::time_point started_;
     bool drawn_ = false;
 };
@@ -227,6 +297,20 @@ std::string default_out(const std::string& manifest) {
     return (p.parent_path() / (p.stem().string() + ".results.jsonl")).string();
 }
 
+// The exit status a finished run earns (DESIGN.md's contract).
+int exit_status_of(const provision::run_summary& s) {
+    if (s.auth_rejected) {
+        return auth_rejected;
+    }
+    if (!s.fatal.empty() || !s.results_error.empty()) {
+        return some_failed;
+    }
+    if (s.interrupted) {
+        return interrupted;
+    }
+    return s.failed == 0 ? ok : some_failed;
+}
+
 struct provision_outcome {
     int status = ok;
     provision::run_summary summary;
@@ -235,13 +319,13 @@ struct provision_outcome {
 // Runs `salvo provision` on an already loaded manifest.
 provision_outcome run_provision(const cli::arguments& a, provision::manifest job,
                                 const platform::credentials& creds, std::ostream& out,
-                                std::ostream& err) {
+                                cli::logger& log) {
     std::string shard_text;
     if (!a.shard.empty()) {
         std::string error;
         auto s = provision::parse_shard(a.shard, error);
         if (!s) {
-            err << "salvo: " << error << "\n";
+            usage_problem(log, error);
             return {usage_error, {}};
         }
         job.entries = provision::select_shard(std::move(job.entries), *s);
@@ -254,8 +338,25 @@ provision_outcome run_provision(const cli::arguments& a, provision::manifest job
         parsed && (parsed->scheme() == "https" || parsed->scheme() == "http")) {
         base = *parsed;
     } else {
-        err << "salvo: --base-url: '" << a.base_url << "' is not an http(s) URL\n";
+        usage_problem(log,
+                      "--base-url: '" + cli::url_for_log(a.base_url) + "' is not an http(s) URL");
         return {usage_error, {}};
+    }
+    if (!a.metrics_file.empty()) {
+        if (auto problem = cli::metrics_path_problem(a.metrics_file); !problem.empty()) {
+            usage_problem(log, "--metrics-file: " + problem);
+            return {usage_error, {}};
+        }
+    }
+    // The results file must be writable before anything is created whose token it would hold.
+    const fs::path out_path = a.out.empty() ? default_out(a.manifest) : a.out;
+    if (!a.dry_run) {
+        try {
+            provision::check_results_writable(out_path);
+        } catch (const std::exception& e) {
+            usage_problem(log, e.what());
+            return {usage_error, {}};
+        }
     }
 
     asio::io_context io;
@@ -263,7 +364,7 @@ provision_outcome run_provision(const cli::arguments& a, provision::manifest job
     try {
         http.emplace(io.get_executor(), http_options(a));
     } catch (const std::exception& e) {
-        err << "salvo: " << e.what() << "\n";
+        usage_problem(log, e.what());
         return {usage_error, {}};
     }
     platform::client api(*http, creds, base);
@@ -272,19 +373,33 @@ provision_outcome run_provision(const cli::arguments& a, provision::manifest job
     for (const auto& e : job.entries) {
         api.secrets().add_values(e.configuration);
     }
+    log_redaction scrubbed(log, api.secrets());
 
     provision::run_options options;
     options.concurrency = a.concurrency;
     options.max_rounds = a.max_attempts;
     options.dry_run = a.dry_run;
-    options.out = a.out.empty() ? default_out(a.manifest) : a.out;
+    options.out = out_path;
     if (a.deadline) {
         options.deadline = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             std::chrono::duration<double>(*a.deadline));
     }
     const std::string results_path = a.dry_run ? "" : options.out.string();
+    cli::run_context context;
+    context.batch = job.batch;
+    context.shard = shard_text;
+    context.base_url = cli::url_for_log(base_text);
+    context.results_path = options.out.string();
+    context.concurrency = a.concurrency;
+    context.dry_run = a.dry_run;
+    options.on_event = [&log, &context](const provision::run_event& e) {
+        if (e.kind == provision::run_event_kind::run_finished && e.summary != nullptr) {
+            context.exit_status = exit_status_of(*e.summary);
+        }
+        cli::log_event(log, e, context);
+    };
     provision::runner runner(api, std::move(job), options);
-    progress_display display(io, runner.progress(), *http, a.progress);
+    progress_display display(io, runner.progress(), *http, a.progress, log);
 
     // First SIGINT/SIGTERM: start nothing new, give calls in flight 10 s, then cut them.
     // Second: leave at once (the results file on disk is always whole).
@@ -297,15 +412,31 @@ provision_outcome run_provision(const cli::arguments& a, provision::manifest job
                 return;
             }
             if (signalled) {
+                log.log(cli::log_level::error, "interrupted_again",
+                        {{"message", "quitting now; the results file on disk is whole"}});
+                const auto& p = runner.progress();
+                provision::run_summary so_far;
+                so_far.entries = p.total;
+                so_far.created = p.created;
+                so_far.existing = p.existing;
+                so_far.failed = p.failed;
+                so_far.reconciled = p.reconciled;
+                so_far.interrupted = true;
+                write_metrics(log, a.metrics_file,
+                              cli::provision_metrics(http->metrics(), so_far, interrupted));
                 std::_Exit(interrupted);
             }
             signalled = true;
-            err << "\nsalvo: stopping: no new instances; waiting up to 10 s for calls in flight "
-                   "(interrupt again to quit now)\n";
+            log.log(cli::log_level::warn, "interrupted",
+                    {{"message",
+                      "stopping: no new instances; waiting up to 10 s for calls in flight "
+                      "(interrupt again to quit now)"}});
             runner.stop();
             grace.expires_after(std::chrono::seconds(10));
             grace.async_wait([&](boost::system::error_code gec) {
                 if (!gec) {
+                    log.log(cli::log_level::warn, "grace_period_over",
+                            {{"message", "cutting the calls still in flight"}});
                     http->shutdown();
                 }
             });
@@ -328,75 +459,90 @@ provision_outcome run_provision(const cli::arguments& a, provision::manifest job
         [&](std::exception_ptr e) { failure = e; });
     io.run();
     if (failure) {
+        write_metrics(log, a.metrics_file,
+                      cli::provision_metrics(http->metrics(), {}, some_failed));
         std::rethrow_exception(failure);
     }
     provision::run_summary summary = std::move(*finished);
     http->shutdown();
+    const int status = exit_status_of(summary);
+    write_metrics(log, a.metrics_file, cli::provision_metrics(http->metrics(), summary, status));
 
-    if (summary.auth_rejected) {
-        err << "salvo: authentication rejected by the platform; " << secrets_hint << "\n";
+    // The runner's events said why a run stopped (auth_rejected, sweep_failed, results_failed).
+    if (summary.fatal.empty() || summary.auth_rejected) {
         print_summary(out, runner.job(), shard_text, summary, http->metrics(), results_path,
                       a.dry_run);
-        return {auth_rejected, summary};
     }
-    if (!summary.fatal.empty()) {
-        err << "salvo: " << summary.fatal << "\n";
-        return {some_failed, summary};
-    }
-    print_summary(out, runner.job(), shard_text, summary, http->metrics(), results_path, a.dry_run);
-    if (!summary.results_error.empty()) {
-        err << "salvo: the results file was not written: " << summary.results_error << "\n";
-        return {some_failed, summary};
-    }
-    if (summary.interrupted) {
-        return {interrupted, summary};
-    }
-    return {summary.failed == 0 ? ok : some_failed, summary};
+    return {status, summary};
 }
 
-int teardown_command(const cli::arguments& a, std::ostream& out, std::ostream& err) {
-    auto job = load(a.manifest, err);
+int teardown_command(const cli::arguments& a, std::ostream& out, cli::logger& log) {
+    auto job = load(a.manifest, log);
     if (!job) {
         return usage_error;
     }
-    auto creds = credentials_from_environment(err);
+    auto creds = credentials_from_environment(log);
     if (!creds) {
         return usage_error;
     }
+    const std::string base_text =
+        a.base_url.empty() ? std::string(platform::default_base_url) : a.base_url;
+    auto base = boost::urls::parse_absolute_uri(base_text);
+    if (!base || (base->scheme() != "https" && base->scheme() != "http")) {
+        usage_problem(log,
+                      "--base-url: '" + cli::url_for_log(a.base_url) + "' is not an http(s) URL");
+        return usage_error;
+    }
+    if (!a.metrics_file.empty()) {
+        if (auto problem = cli::metrics_path_problem(a.metrics_file); !problem.empty()) {
+            usage_problem(log, "--metrics-file: " + problem);
+            return usage_error;
+        }
+    }
     if (!a.yes) {
-        err << "salvo: delete every instance of batch '" << job->batch
-            << "' on the platform? type 'yes': ";
+        std::cerr << "salvo: delete every instance of batch '" << job->batch
+                  << "' on the platform? type 'yes': " << std::flush;
         std::string answer;
         std::getline(std::cin, answer);
         if (answer != "yes") {
-            err << "salvo: nothing deleted\n";
+            log.log(cli::log_level::warn, "teardown_declined", {{"message", "nothing deleted"}});
             return usage_error;
         }
     }
     asio::io_context io;
-    http::client http(io.get_executor(), http_options(a));
-    platform::client api(
-        http, *creds,
-        boost::urls::url(a.base_url.empty() ? std::string(platform::default_base_url)
-                                            : a.base_url));
-    auto future =
-        asio::co_spawn(io, provision::teardown(api, job->batch, a.concurrency), asio::use_future);
+    std::optional<http::client> http;
+    try {
+        http.emplace(io.get_executor(), http_options(a));
+    } catch (const std::exception& e) {
+        usage_problem(log, e.what());
+        return usage_error;
+    }
+    platform::client api(*http, *creds, boost::urls::url(*base));
+    log_redaction scrubbed(log, api.secrets());
+    cli::run_context context;
+    context.batch = job->batch;
+    context.base_url = cli::url_for_log(base_text);
+    auto future = asio::co_spawn(io,
+                                 provision::teardown(api, job->batch, a.concurrency,
+                                                     [&](const provision::run_event& e) {
+                                                         cli::log_event(log, e, context);
+                                                     }),
+                                 asio::use_future);
     io.run();
     const auto s = future.get();
-    if (s.auth_rejected) {
-        err << "salvo: authentication rejected by the platform; " << secrets_hint << "\n";
-        return auth_rejected;
-    }
+    const int status = s.auth_rejected                    ? auth_rejected
+                       : s.fatal.empty() && s.failed == 0 ? ok
+                                                          : some_failed;
+    write_metrics(log, a.metrics_file, cli::teardown_metrics(http->metrics(), s, status));
     if (!s.fatal.empty()) {
-        err << "salvo: " << s.fatal << "\n";
-        return some_failed;
+        return status;  // its event said why
     }
     out << "salvo: batch '" << job->batch << "': " << s.deleted << " deleted, " << s.failed
         << " failed (of " << s.found << " found)\n";
     for (const auto& f : s.first_failures) {
         out << "    " << f.name << ": " << f.message << "\n";
     }
-    return s.failed == 0 ? ok : some_failed;
+    return status;
 }
 
 // A sample manifest of `n` instances over a few elements, with ${VAR} references.
@@ -427,7 +573,7 @@ void write_demo_manifest(const fs::path& path, std::size_t n) {
     f << "  ]\n}\n";
 }
 
-int demo_command(const cli::arguments& a, std::ostream& out, std::ostream& err) {
+int demo_command(const cli::arguments& a, std::ostream& out, cli::logger& log) {
     const fs::path dir = fs::temp_directory_path() / ("salvo-demo-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     struct cleanup {
@@ -458,7 +604,7 @@ int demo_command(const cli::arguments& a, std::ostream& out, std::ostream& err) 
         << mo.faults.to_string() << "\n"
         << "  manifest: " << a.instances << " instances (" << manifest_path.string() << ")\n\n";
 
-    auto job = load(manifest_path.string(), err);
+    auto job = load(manifest_path.string(), log);
     if (!job) {
         return usage_error;
     }
@@ -471,9 +617,10 @@ int demo_command(const cli::arguments& a, std::ostream& out, std::ostream& err) 
     run_args.out = (dir / "salvo-demo.results.jsonl").string();
     const platform::credentials creds{mo.user_secret, mo.org_secret};
     const auto batch = job->batch;
-    auto result = run_provision(run_args, std::move(*job), creds, out, err);
+    auto result = run_provision(run_args, std::move(*job), creds, out, log);
     if (result.status != ok) {
-        err << "salvo demo: provisioning did not complete (status " << result.status << ")\n";
+        log.log(cli::log_level::error, "demo_failed",
+                {{"message", "provisioning did not complete"}, {"exit_status", result.status}});
         return result.status;
     }
 
@@ -502,7 +649,16 @@ int demo_command(const cli::arguments& a, std::ostream& out, std::ostream& err) 
         asio::io_context io;
         http::client http(io.get_executor(), http_options(run_args));
         platform::client api(http, creds, boost::urls::url(platform_mock.base_url()));
-        auto future = asio::co_spawn(io, provision::teardown(api, batch, 16), asio::use_future);
+        log_redaction scrubbed(log, api.secrets());
+        cli::run_context context;
+        context.batch = batch;
+        context.base_url = cli::url_for_log(platform_mock.base_url());
+        auto future = asio::co_spawn(io,
+                                     provision::teardown(api, batch, 16,
+                                                         [&](const provision::run_event& e) {
+                                                             cli::log_event(log, e, context);
+                                                         }),
+                                     asio::use_future);
         io.run();
         const auto s = future.get();
         out << "teardown: " << s.deleted << " deleted, " << s.failed << " failed; "
@@ -532,9 +688,10 @@ int main(int argc, char** argv) {
         std::cout << cli::usage(a.command);
         return ok;
     }
+    cli::logger log(std::cerr, a.log_format, a.log_level);
     try {
         if (a.command == "validate") {
-            auto job = load(a.manifest, std::cerr);
+            auto job = load(a.manifest, log);
             if (!job) {
                 return usage_error;
             }
@@ -543,22 +700,22 @@ int main(int argc, char** argv) {
             return ok;
         }
         if (a.command == "teardown") {
-            return teardown_command(a, std::cout, std::cerr);
+            return teardown_command(a, std::cout, log);
         }
         if (a.command == "demo") {
-            return demo_command(a, std::cout, std::cerr);
+            return demo_command(a, std::cout, log);
         }
-        auto job = load(a.manifest, std::cerr);
+        auto job = load(a.manifest, log);
         if (!job) {
             return usage_error;
         }
-        auto creds = credentials_from_environment(std::cerr);
+        auto creds = credentials_from_environment(log);
         if (!creds) {
             return usage_error;
         }
-        return run_provision(a, std::move(*job), *creds, std::cout, std::cerr).status;
+        return run_provision(a, std::move(*job), *creds, std::cout, log).status;
     } catch (const std::exception& e) {
-        std::cerr << "salvo: " << e.what() << "\n";
+        log.log(cli::log_level::error, "failed", {{"message", e.what()}});
         return some_failed;
     }
 }

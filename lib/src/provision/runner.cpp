@@ -48,6 +48,29 @@ result_error error_of(const platform::failure& f) {
     return e;
 }
 
+// Calls `sink` with `e`; a log that fails must not stop the run.
+void emit(const run_event_sink& sink, const run_event& e) noexcept {
+    if (!sink) {
+        return;
+    }
+    try {
+        sink(e);
+    } catch (...) {
+    }
+}
+
+// An event about a failed call: its status, requestId and message.
+run_event failure_event(run_event_kind kind, const result_error& e) {
+    run_event ev;
+    ev.kind = kind;
+    ev.status = e.status.value_or(0);
+    if (e.request_id) {
+        ev.request_id = *e.request_id;
+    }
+    ev.message = e.message;
+    return ev;
+}
+
 failure_note note_of(const result_record& r) {
     failure_note n;
     n.name = r.name;
@@ -93,9 +116,15 @@ struct runner::state {
     policy::rng rng{std::random_device{}()};
     std::optional<steady::time_point> deadline;
     bool dirty = false;
+    std::size_t swept_instances = 0;  // instances of the batch found by the sweep
 
     state(platform::client& a, manifest m, run_options o)
         : api(a), job(std::move(m)), options(std::move(o)) {}
+
+    void emit(run_event e) const {
+        e.summary = &summary;
+        provision::emit(options.on_event, e);
+    }
 
     bool should_stop() const {
         return stopping.load(std::memory_order_relaxed) || (deadline && steady::now() >= *deadline);
@@ -153,15 +182,29 @@ struct runner::state {
         return out;
     }
 
-    void write_results() {
+    // `final`: the end of the run, else a checkpoint.
+    void write_results(bool final) {
         if (options.out.empty() || options.dry_run) {
             return;
         }
+        const auto records_now = collected();
         try {
-            write_results_atomically(options.out, collected());
+            write_results_atomically(options.out, records_now);
             dirty = false;
-        } catch (const std::exception& e) {
-            summary.results_error = e.what();
+            summary.results_error.clear();  // a later write succeeded: the file is whole again
+            run_event e;
+            e.kind = final ? run_event_kind::results_written : run_event_kind::checkpoint_written;
+            e.count = records_now.size();
+            emit(e);
+        } catch (const std::exception& ex) {
+            const bool repeated = summary.results_error == ex.what();
+            summary.results_error = ex.what();
+            if (!repeated || final) {  // a checkpoint failing every 5 s is said once
+                run_event e;
+                e.kind = run_event_kind::results_failed;
+                e.message = summary.results_error;
+                emit(e);
+            }
         }
     }
 
@@ -173,7 +216,7 @@ struct runner::state {
             timer.expires_after(options.checkpoint_interval);
             co_await timer.async_wait(nothrow);
             if (dirty && !finished) {
-                write_results();
+                write_results(false);
             }
         }
         join.done();
@@ -187,8 +230,16 @@ struct runner::state {
         if (!page) {
             summary.auth_rejected = is_auth_failure(page.error());
             summary.fatal = "cannot list the batch's existing instances: " + page.error().message;
+            result_error error = error_of(page.error());
+            if (!summary.auth_rejected) {
+                error.message = summary.fatal;
+            }
+            emit(failure_event(summary.auth_rejected ? run_event_kind::auth_rejected
+                                                     : run_event_kind::sweep_failed,
+                               error));
             co_return std::nullopt;
         }
+        swept_instances = page->instances.size();
         existing_index found;
         for (auto& inst : page->instances) {
             for (const auto& tag : inst.tags) {
@@ -219,17 +270,34 @@ struct runner::state {
                 record.status = result_status::created;
                 record.id = created->id;
                 record.token = std::move(created->token);
+                run_event ev;
+                ev.kind = run_event_kind::entry_created;
+                ev.entry = e.name;
+                ev.id = created->id;
+                ev.attempts = record.attempts;
+                emit(ev);
                 break;
             }
             const platform::failure& f = created.error();
             record.error = error_of(f);
             if (is_auth_failure(f)) {
+                if (!summary.auth_rejected) {  // said once, however many calls were in flight
+                    run_event ev = failure_event(run_event_kind::auth_rejected, *record.error);
+                    ev.entry = e.name;
+                    emit(ev);
+                }
                 summary.auth_rejected = true;
                 stopping = true;
                 break;
             }
             if (!outcome_unknown(f)) {
                 break;  // refused (4xx) or never sent after the engine's own retries
+            }
+            {
+                run_event ev = failure_event(run_event_kind::outcome_unknown, *record.error);
+                ev.entry = e.name;
+                ev.attempts = record.attempts;
+                emit(ev);
             }
             ++summary.reconcile_lookups;
             std::vector<std::string> tags{key_tag(hashes[index])};
@@ -250,9 +318,24 @@ struct runner::state {
                 record.error.reset();
                 ++summary.reconciled;
                 ++progress.reconciled;
+                run_event ev;
+                ev.kind = run_event_kind::reconciled;
+                ev.entry = e.name;
+                ev.id = found.id;
+                ev.attempts = record.attempts;
+                emit(ev);
                 break;
             }
-            if (round >= options.max_rounds || should_stop()) {
+            const bool again = round < options.max_rounds && !should_stop();
+            {
+                run_event ev;
+                ev.kind = run_event_kind::reconcile_not_found;
+                ev.entry = e.name;
+                ev.attempts = record.attempts;
+                ev.count = again ? 1 : 0;
+                emit(ev);
+            }
+            if (!again) {
                 break;  // not there, and out of rounds: failed, with the last error
             }
             asio::steady_timer pause(co_await asio::this_coro::executor,
@@ -261,6 +344,12 @@ struct runner::state {
         }
         latency.record(
             std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start));
+        if (record.status == result_status::failed && record.error) {
+            run_event ev = failure_event(run_event_kind::entry_failed, *record.error);
+            ev.entry = e.name;
+            ev.attempts = record.attempts;
+            emit(ev);
+        }
         finish(index, std::move(record));
     }
 };
@@ -307,11 +396,20 @@ asio::awaitable<run_summary> runner::run_on_strand() {
         s.deadline = started + *s.options.deadline;
     }
     s.summary.entries = s.job.entries.size();
+    {
+        run_event ev;
+        ev.kind = run_event_kind::run_started;
+        ev.count = s.summary.entries;
+        s.emit(ev);
+    }
 
     auto found = co_await s.sweep();
     s.progress.swept = true;
     if (!found) {
         s.summary.seconds = std::chrono::duration<double>(steady::now() - started).count();
+        run_event ev;
+        ev.kind = run_event_kind::run_finished;
+        s.emit(ev);
         co_return s.summary;
     }
     plan p = make_plan(s.job.entries, *found);
@@ -321,6 +419,12 @@ asio::awaitable<run_summary> runner::run_on_strand() {
         r.id = adopted.instance.id;
         r.token = std::move(adopted.instance.token);
         s.finish(adopted.entry, std::move(r));
+    }
+    {
+        run_event ev;
+        ev.kind = run_event_kind::sweep_finished;
+        ev.count = s.swept_instances;
+        s.emit(ev);
     }
 
     if (!s.options.dry_run) {
@@ -357,41 +461,76 @@ asio::awaitable<run_summary> runner::run_on_strand() {
             ++s.summary.not_started;
         }
         s.summary.interrupted = s.stopping && !s.summary.auth_rejected;
+        const std::string why = s.summary.auth_rejected ? "authentication was rejected"
+                                : s.deadline && steady::now() >= *s.deadline
+                                    ? "the run's deadline passed"
+                                    : "the run was interrupted";
+        if (s.summary.not_started > 0 || s.summary.interrupted) {
+            run_event ev;
+            ev.kind = run_event_kind::run_stopped;
+            ev.count = s.summary.not_started;
+            ev.message = why;
+            s.emit(ev);
+        }
         // Entries never started are accounted for too: the results file covers the manifest.
         for (std::size_t i = 0; i < s.records.size(); ++i) {
             if (!s.records[i]) {
                 result_record r = s.blank(i);
-                r.error = result_error{std::nullopt,
-                                       s.summary.auth_rejected
-                                           ? "not attempted: authentication was rejected"
-                                       : s.deadline && steady::now() >= *s.deadline
-                                           ? "not attempted: the run's deadline passed"
-                                           : "not attempted: the run was interrupted",
-                                       std::nullopt};
+                r.error = result_error{std::nullopt, "not attempted: ", std::nullopt};
+                r.error->message += why;
                 s.finish(i, std::move(r));
             }
         }
-        s.write_results();
+        s.write_results(true);
     }
     s.summary.entry_p50_us = s.latency.quantile_us(0.5);
     s.summary.entry_p99_us = s.latency.quantile_us(0.99);
     s.summary.seconds = std::chrono::duration<double>(steady::now() - started).count();
+    {
+        run_event ev;
+        ev.kind = run_event_kind::run_finished;
+        s.emit(ev);
+    }
     co_return s.summary;
 }
 
 namespace {
 
 asio::awaitable<teardown_summary> teardown_on_strand(platform::client& api, std::string batch,
-                                                     std::size_t concurrency) {
+                                                     std::size_t concurrency,
+                                                     run_event_sink on_event) {
     teardown_summary summary;
+    auto tell = [&](run_event ev) {
+        ev.teardown = &summary;
+        emit(on_event, ev);
+    };
+    auto finished = [&] {
+        run_event ev;
+        ev.kind = run_event_kind::teardown_finished;
+        tell(ev);
+    };
     std::vector<std::string> tags{batch_tag(batch)};
     auto page = co_await api.list_all_instances(std::move(tags));
     if (!page) {
         summary.auth_rejected = is_auth_failure(page.error());
         summary.fatal = "cannot list the batch's instances: " + page.error().message;
+        result_error error = error_of(page.error());
+        if (!summary.auth_rejected) {
+            error.message = summary.fatal;
+        }
+        tell(failure_event(
+            summary.auth_rejected ? run_event_kind::auth_rejected : run_event_kind::sweep_failed,
+            error));
+        finished();
         co_return summary;
     }
     summary.found = page->instances.size();
+    {
+        run_event ev;
+        ev.kind = run_event_kind::teardown_listed;
+        ev.count = summary.found;
+        tell(ev);
+    }
     const auto strand = co_await asio::this_coro::executor;
     std::size_t next = 0;
     join_counter join(strand);
@@ -408,9 +547,18 @@ asio::awaitable<teardown_summary> teardown_on_strand(platform::client& api, std:
                         continue;
                     }
                     ++summary.failed;
-                    summary.auth_rejected = is_auth_failure(deleted.error());
+                    const auto e = error_of(deleted.error());
+                    run_event ev = failure_event(run_event_kind::delete_failed, e);
+                    ev.entry = inst.name;
+                    ev.id = inst.id;
+                    tell(ev);
+                    if (is_auth_failure(deleted.error()) && !summary.auth_rejected) {
+                        ev.kind = run_event_kind::auth_rejected;
+                        tell(ev);
+                    }
+                    summary.auth_rejected =
+                        summary.auth_rejected || is_auth_failure(deleted.error());
                     if (summary.first_failures.size() < max_failure_notes) {
-                        const auto e = error_of(deleted.error());
                         summary.first_failures.push_back({inst.name, e.status.value_or(0),
                                                           e.message, e.request_id.value_or("")});
                     }
@@ -420,16 +568,58 @@ asio::awaitable<teardown_summary> teardown_on_strand(platform::client& api, std:
             asio::detached);
     }
     co_await join.wait();
+    finished();
     co_return summary;
 }
 
 }  // namespace
 
 asio::awaitable<teardown_summary> teardown(platform::client& api, std::string batch,
-                                           std::size_t concurrency) {
+                                           std::size_t concurrency, run_event_sink on_event) {
     auto strand = asio::make_strand(co_await asio::this_coro::executor);
     co_return co_await asio::co_spawn(
-        strand, teardown_on_strand(api, std::move(batch), concurrency), asio::use_awaitable);
+        strand, teardown_on_strand(api, std::move(batch), concurrency, std::move(on_event)),
+        asio::use_awaitable);
+}
+
+std::string_view to_string(run_event_kind kind) noexcept {
+    switch (kind) {
+        case run_event_kind::run_started:
+            return "run_started";
+        case run_event_kind::sweep_finished:
+            return "sweep_finished";
+        case run_event_kind::sweep_failed:
+            return "sweep_failed";
+        case run_event_kind::entry_created:
+            return "entry_created";
+        case run_event_kind::outcome_unknown:
+            return "outcome_unknown";
+        case run_event_kind::reconciled:
+            return "reconciled";
+        case run_event_kind::reconcile_not_found:
+            return "reconcile_not_found";
+        case run_event_kind::entry_failed:
+            return "entry_failed";
+        case run_event_kind::auth_rejected:
+            return "auth_rejected";
+        case run_event_kind::run_stopped:
+            return "run_stopped";
+        case run_event_kind::checkpoint_written:
+            return "checkpoint_written";
+        case run_event_kind::results_written:
+            return "results_written";
+        case run_event_kind::results_failed:
+            return "results_failed";
+        case run_event_kind::run_finished:
+            return "run_finished";
+        case run_event_kind::teardown_listed:
+            return "teardown_listed";
+        case run_event_kind::delete_failed:
+            return "delete_failed";
+        case run_event_kind::teardown_finished:
+            return "teardown_finished";
+    }
+    return "unknown";
 }
 
 }  // namespace salvo::provision

@@ -13,13 +13,64 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace salvo::provision {
+
+struct run_summary;
+struct teardown_summary;
+
+// What happened during a run, for a log. Kinds whose fields are not listed carry none.
+enum class run_event_kind {
+    run_started,          // the summary holds `entries`
+    sweep_finished,       // count: instances of the batch on the platform; summary.existing:
+                          // this shard's entries adopted
+    sweep_failed,         // status, request_id, message; the run stops (summary.fatal)
+    entry_created,        // entry, id, attempts
+    outcome_unknown,      // entry, status, request_id, message, attempts: a POST that may have
+                          // acted; it is looked up by its key tag next
+    reconciled,           // entry, id, attempts: an unknown outcome found created
+    reconcile_not_found,  // entry, attempts, count: 1 when it is sent again, 0 when out of rounds
+    entry_failed,         // entry, status, request_id, message, attempts
+    auth_rejected,        // entry (empty when listing), status, request_id, message
+    run_stopped,          // count: entries not started; message: why (interrupted, deadline...)
+    checkpoint_written,   // count: records in the results file
+    results_written,      // count: records in the results file (at the end)
+    results_failed,       // message: why the results file could not be written
+    run_finished,         // the summary is complete
+    teardown_listed,      // count: instances of the batch found
+    delete_failed,        // entry (the instance's name), id, status, request_id, message
+    teardown_finished,    // teardown points at the complete summary
+};
+
+// The event's name as logs show it: "entry_failed", "run_started", ...
+std::string_view to_string(run_event_kind kind) noexcept;
+
+// One event. Views and pointers are valid during the call only. Messages come redacted by the
+// platform layer; instance tokens are never part of an event.
+struct run_event {
+    run_event_kind kind = run_event_kind::run_started;
+    std::string_view entry;       // the entry's (or instance's) name
+    int status = 0;               // HTTP status of the answer; 0 when there was none
+    std::string_view request_id;  // the platform's requestId of that answer; empty when none
+    std::string_view message;
+    int attempts = 0;                            // POSTs sent for the entry so far
+    std::int64_t id = 0;                         // the instance's id; 0 when none
+    std::size_t count = 0;                       // see the kinds
+    const run_summary* summary = nullptr;        // the run so far (provision events)
+    const teardown_summary* teardown = nullptr;  // teardown events
+};
+
+// Receives a run's events on the runner's strand, one at a time. Keep it short: it runs between
+// the run's steps. An exception it throws is ignored.
+using run_event_sink = std::function<void(const run_event&)>;
 
 struct run_options {
     // Calls in flight at once. The http::client's max_connections_per_origin enforces it (the
@@ -32,6 +83,7 @@ struct run_options {
     std::filesystem::path out;  // results file; empty: none
     std::chrono::seconds checkpoint_interval{5};
     std::optional<std::chrono::steady_clock::duration> deadline;  // for the whole run
+    run_event_sink on_event;                                      // empty: no events
 };
 
 // A failed entry, for the summary.
@@ -110,6 +162,7 @@ struct teardown_summary {
 };
 
 boost::asio::awaitable<teardown_summary> teardown(platform::client& api, std::string batch,
-                                                  std::size_t concurrency);
+                                                  std::size_t concurrency,
+                                                  run_event_sink on_event = {});
 
 }  // namespace salvo::provision
