@@ -20,6 +20,7 @@
 #include <atomic>
 #include <charconv>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 namespace salvo::http {
@@ -148,10 +149,14 @@ struct outcome {
 class client_impl {
   public:
     client_impl(asio::any_io_executor executor, client_options options)
-        : executor_(std::move(executor)),
-          options_(std::move(options)),
-          tls_(make_tls_context(options_.tls)),
-          proxies_(options_.proxy) {}
+        : executor_(std::move(executor)), options_(std::move(options)), proxies_(options_.proxy) {
+        // The TLS context waits for the first https origin: loading the system's CA store
+        // costs milliseconds a plaintext-only client need not pay. A CA file is loaded now, so
+        // a bad one is an error of the constructor, not of the first request.
+        if (!options_.tls.ca_file.empty()) {
+            tls_.emplace(make_tls_context(options_.tls));
+        }
+    }
 
     const asio::any_io_executor& executor() const noexcept { return executor_; }
     const client_options& options() const noexcept { return options_; }
@@ -165,8 +170,12 @@ class client_impl {
         auto it = pools_.find(key);
         if (it == pools_.end()) {
             origin o{key.tls, std::string(key.host), key.port};
-            auto pool = std::make_unique<origin_pool>(o, options_, executor_, &tls_,
-                                                      proxies_.route(key.tls, key.host, key.port));
+            if (key.tls && !tls_) {
+                tls_.emplace(make_tls_context(options_.tls));
+            }
+            auto pool =
+                std::make_unique<origin_pool>(o, options_, executor_, key.tls ? &*tls_ : nullptr,
+                                              proxies_.route(key.tls, key.host, key.port));
             it = pools_.emplace(std::move(o), std::move(pool)).first;
         }
         return it->second.get();
@@ -220,7 +229,7 @@ class client_impl {
   private:
     asio::any_io_executor executor_;
     const client_options options_;
-    asio::ssl::context tls_;
+    std::optional<asio::ssl::context> tls_;  // made with the first https pool, under mutex_
     const proxy_config proxies_;
     std::atomic<bool> shutting_down_{false};
     std::mutex mutex_;
@@ -288,12 +297,14 @@ asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
         connection& conn = *l.conn;
         // A reused connection is peeked first (one non-blocking recv): a close by the peer
         // while idle, or bytes nobody asked for (which would be taken as this request's
-        // answer), retire it before anything is written. Always before a non-idempotent
-        // request, whose loss would leave its outcome unknown; before an idempotent one only
-        // after a millisecond idle (sooner, what arrives races the peek itself, and a lost
-        // GET is replayed transparently), so a busy client does not pay a system call each.
-        const bool peek = !ctx.idempotent || clock::now() - conn.idle_since >= peek_after_idle;
+        // answer), retire it before anything is written. Only after a millisecond idle: sooner,
+        // what arrives races the peek itself, and a busy client would pay a system call per
+        // request for nothing. Before a non-idempotent request, whose loss leaves its outcome
+        // unknown, always once the origin has been seen closing kept connections unannounced.
+        const bool peek = clock::now() - conn.idle_since >= peek_after_idle ||
+                          (!ctx.idempotent && pool.closes_unannounced());
         if (l.reused && peek && conn.peer_closed()) {
+            pool.note_unannounced_close();
             pool.release(l.conn, false);  // costs a connect, not a request
             fresh = true;
             continue;
@@ -339,6 +350,9 @@ asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
             // A kept connection the server closed while idle: the request never reached it
             // unless it was written, and repeating it is safe when it is idempotent.
             const bool stale = l.reused && step.ec == error::connection_lost;
+            if (stale) {
+                pool.note_unannounced_close();
+            }
             if (stale && !stale_retried && (res.delivery == delivery::not_sent || ctx.idempotent)) {
                 stale_retried = true;
                 fresh = true;

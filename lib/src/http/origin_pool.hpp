@@ -20,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -54,6 +55,16 @@ class origin_pool {
     const origin& key() const noexcept { return origin_; }
     session_slot& sessions() noexcept { return sessions_; }
     const proxy_route* route() const noexcept { return route_ ? &*route_ : nullptr; }
+
+    // Whether the server has closed a kept connection without announcing it (no
+    // `Connection: close`): found by a peek, or by a request that met a dead connection. From
+    // then on, non-idempotent requests peek even on a connection that was busy a moment ago.
+    bool closes_unannounced() const noexcept {
+        return closes_unannounced_.load(std::memory_order_relaxed);
+    }
+    void note_unannounced_close() noexcept {
+        closes_unannounced_.store(true, std::memory_order_relaxed);
+    }
 
     // An idle connection, a new one if under the cap, or the next one freed, in FIFO order,
     // waiting no later than `deadline`. `fresh` refuses idle connections (after a stale one).
@@ -103,6 +114,7 @@ class origin_pool {
     boost::asio::ssl::context* tls_;
     session_slot sessions_;
     const std::optional<proxy_route> route_;
+    std::atomic<bool> closes_unannounced_{false};
 
     mutable std::mutex mutex_;
     bool closed_ = false;
