@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -186,6 +188,48 @@ void check_no_secret(const std::string& text, const std::string& where) {
     }
 }
 
+// While alive, files this process and its children write may not grow past `bytes`
+// (RLIMIT_FSIZE), and SIGXFSZ is ignored so the write fails with EFBIG, as a full disk fails
+// with ENOSPC. Children spawned meanwhile inherit both.
+class file_size_limit {
+  public:
+    explicit file_size_limit(rlim_t bytes) {
+        BOOST_REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved_) == 0);
+        old_handler_ = ::signal(SIGXFSZ, SIG_IGN);
+        rlimit limited = saved_;
+        limited.rlim_cur = bytes;
+        BOOST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+    }
+    ~file_size_limit() {
+        ::setrlimit(RLIMIT_FSIZE, &saved_);
+        ::signal(SIGXFSZ, old_handler_);
+    }
+    file_size_limit(const file_size_limit&) = delete;
+    file_size_limit& operator=(const file_size_limit&) = delete;
+
+  private:
+    rlimit saved_{};
+    sighandler_t old_handler_{};
+};
+
+// A directory this process cannot create files in: a 0500 directory, or for root (who ignores
+// modes) /sys; nullopt when neither refuses.
+std::optional<fs::path> unwritable_directory(const scratch& s) {
+    const fs::path locked = s / "locked";
+    fs::create_directory(locked);
+    fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
+    for (const fs::path& dir : {locked, fs::path("/sys")}) {
+        const fs::path probe = dir / "probe";
+        const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            return dir;
+        }
+        ::close(fd);
+        ::unlink(probe.c_str());
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(runner)
@@ -291,6 +335,78 @@ BOOST_AUTO_TEST_CASE(missing_or_wrong_secrets_stop_the_run_early) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// The soak: 20,000 entries, 5% of create POSTs faulted with every kind of fault, 3% of
+// lookups faulted, connections closed silently every 50 requests; the CLI is killed with SIGKILL
+// three times at different points and run a fourth time. No entry may exist twice or be missing,
+// and the results file must hold the platform's ids and tokens. (SOAK_FAULTS in the environment
+// replaces the spec, e.g. 5% of *each* kind, 30% of POSTs: docs/reliability.md.)
+BOOST_AUTO_TEST_SUITE(soak)
+
+const char* const soak_faults_default =
+    "503=0.01,429=0.01,reset-before=0.01,reset-after=0.01,502-after=0.005,slow-after=0.005,"
+    "slow-ms=600,retry-after=0,get-503=0.01,get-429=0.01,get-reset=0.01,"
+    "max-requests-per-conn=50,close=silent";
+
+BOOST_AUTO_TEST_CASE(twenty_thousand_entries_killed_three_times_exist_exactly_once) {
+    constexpr std::size_t entries = 20000;
+    const char* soak_faults = std::getenv("SOAK_FAULTS");
+    soak_faults = soak_faults ? soak_faults : soak_faults_default;
+    BOOST_TEST_MESSAGE("soak faults: " << soak_faults);
+    scratch s;
+    auto mock_server = start_mock(soak_faults, 2026);
+    mock::server& m = *mock_server;
+    const auto manifest_path = write_manifest(s, entries);
+    const auto results = s / "out.jsonl";
+    const std::vector<std::string> args{"provision",
+                                        manifest_path.string(),
+                                        "--base-url",
+                                        m.base_url(),
+                                        "--out",
+                                        results.string(),
+                                        "--progress",
+                                        "none",
+                                        "--concurrency",
+                                        "64",
+                                        "--attempt-timeout",
+                                        "0.3",
+                                        "--max-attempts",
+                                        "8"};
+    // Kill when the platform holds about a quarter, half and three quarters of the entries.
+    for (int round = 1; round <= 3; ++round) {
+        const std::size_t target = entries * round / 4;
+        process p = spawn_cli(s, args, secrets_env{}, "killed" + std::to_string(round));
+        BOOST_REQUIRE(eventually([&] { return m.snapshot().instances >= target; }, 300s));
+        ::kill(p.pid, SIGKILL);
+        const auto r = wait_for(p);
+        BOOST_TEST(r.status == 128 + SIGKILL);
+        BOOST_TEST(m.snapshot().duplicates.empty());
+        check_no_secret(read_file(s / ("killed" + std::to_string(round) + ".out")) +
+                            read_file(s / ("killed" + std::to_string(round) + ".err")),
+                        "killed run's output");
+    }
+    const auto before_final = m.snapshot();
+    BOOST_TEST(before_final.instances < entries);
+    auto r = run_cli(s, args, secrets_env{}, "final");
+    BOOST_TEST(r.status == 0, r.err);
+    check_exactly_once(m, manifest_path, results);
+    check_no_secret(r.out + r.err, "final output");
+    const auto after = m.snapshot();
+    // Every kind of fault really happened during the soak.
+    for (const char* kind : {"503", "429", "reset-before", "reset-after", "502-after", "slow-after",
+                             "get-503", "get-429", "get-reset"}) {
+        BOOST_TEST(after.faults.count(kind) == 1u, kind);
+        if (after.faults.count(kind) == 1u) {
+            BOOST_TEST(after.faults.at(kind) > 0u, kind);
+        }
+    }
+    BOOST_TEST_MESSAGE("soak: " << after.posts << " create POSTs, " << after.creates
+                                << " instances created, " << after.faults_total()
+                                << " faults injected, " << after.connections
+                                << " connections; final run: " << r.out);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(cli_runs)
 
 BOOST_AUTO_TEST_CASE(killed_mid_run_then_run_again_converges_without_duplicates) {
@@ -342,6 +458,70 @@ BOOST_AUTO_TEST_CASE(an_interrupted_run_exits_4_and_accounts_for_every_entry) {
     const auto file = provision::read_results(results);
     BOOST_TEST(file.records.size() == 3000u);  // every entry, the unstarted ones as failed
     BOOST_TEST(m.snapshot().instances < 3000u);
+}
+
+BOOST_AUTO_TEST_CASE(a_results_file_that_cannot_be_written_is_reported_and_the_old_one_stands) {
+    scratch s;
+    auto mock_server = start_mock("none");
+    mock::server& m = *mock_server;
+    const auto results = s / "out.jsonl";
+    const auto small = write_manifest(s, 20);
+    auto first = run_cli(s,
+                         {"provision", small.string(), "--base-url", m.base_url(), "--out",
+                          results.string(), "--progress", "none"},
+                         secrets_env{}, "first");
+    BOOST_REQUIRE_MESSAGE(first.status == 0, first.err);
+    const std::string before = read_file(results);
+    BOOST_REQUIRE(!before.empty());
+
+    // 400 entries need far more than the old file's size: the disk "fills" on the way.
+    const auto big = write_manifest(s, 400);
+    process_result second;
+    {
+        file_size_limit limit(before.size() + 512);
+        second = run_cli(s,
+                         {"provision", big.string(), "--base-url", m.base_url(), "--out",
+                          results.string(), "--progress", "none"},
+                         secrets_env{}, "second");
+    }
+    BOOST_TEST(second.status == 1, second.err);
+    BOOST_TEST(second.err.find("results file was not written") != std::string::npos, second.err);
+    BOOST_TEST(second.err.find(results.string()) != std::string::npos, second.err);
+    BOOST_TEST(second.err.find("File too large") != std::string::npos, second.err);
+    BOOST_TEST(read_file(results) == before);  // the old file stands, byte for byte
+    BOOST_TEST(!fs::exists(results.string() + ".tmp"));
+    check_no_secret(second.out + second.err, "output");
+
+    // The instances exist; a run with room for the file records them all, creating none again.
+    auto third = run_cli(s,
+                         {"provision", big.string(), "--base-url", m.base_url(), "--out",
+                          results.string(), "--progress", "none"},
+                         secrets_env{}, "third");
+    BOOST_TEST(third.status == 0, third.err);
+    check_exactly_once(m, big, results);
+}
+
+BOOST_AUTO_TEST_CASE(an_unwritable_results_directory_stops_the_run_before_anything_is_sent) {
+    scratch s;
+    const auto dir = unwritable_directory(s);
+    if (!dir) {
+        BOOST_TEST_MESSAGE("skipped: no directory here refuses new files");
+        return;
+    }
+    auto mock_server = start_mock("none");
+    mock::server& m = *mock_server;
+    const auto manifest_path = write_manifest(s, 10);
+    const auto results = *dir / "out.jsonl";
+    auto r = run_cli(s, {"provision", manifest_path.string(), "--base-url", m.base_url(), "--out",
+                         results.string(), "--progress", "none"});
+    BOOST_TEST(r.status == 2, r.err);
+    BOOST_TEST(r.err.find(results.string()) != std::string::npos, r.err);
+    BOOST_TEST(m.snapshot().requests == 0u);  // not even the sweep
+    auto missing = run_cli(s, {"provision", manifest_path.string(), "--base-url", m.base_url(),
+                               "--out", (s / "no-such-dir" / "out.jsonl").string()});
+    BOOST_TEST(missing.status == 2, missing.err);
+    BOOST_TEST(missing.err.find("No such file or directory") != std::string::npos, missing.err);
+    BOOST_TEST(m.snapshot().requests == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(four_shards_in_parallel_cover_the_manifest_once) {
