@@ -216,6 +216,9 @@ parse_result parse(std::span<const std::string_view> argv) {
         } else if (arg == "--metrics-file") {
             if (!text(a.metrics_file))
                 return result;
+        } else if (arg == "--proxy") {
+            if (!text(a.proxy))
+                return result;
         } else if (arg.starts_with("-")) {
             return fail("unknown option '" + std::string(arg) + "'");
         } else {
@@ -253,6 +256,9 @@ options:
   --deadline S           seconds for the whole run; entries not started then are failed
   --ca-file PEM          trust these CAs instead of the system store
   --insecure             do not verify the server's certificate (tests only)
+  --proxy URL            HTTP proxy for the platform calls, http://[user:password@]host[:port]
+                         (CONNECT tunnels); default: $HTTPS_PROXY (https) or $HTTP_PROXY (http),
+                         hosts in $NO_PROXY reached directly either way
   --shard K/N            handle shard K (0-based) of N; N processes cover the manifest once
   --dry-run              validate and look up what exists; create nothing
   --progress MODE        auto (bar on a terminal, else a line every 5 s), bar, log, none
@@ -267,7 +273,9 @@ options:
 Logs go to stderr and never hold a secret: user/org secrets, configuration values and instance
 tokens are replaced by ***. The summary goes to stdout.
 
-environment: SALVO_USER_SECRET and SALVO_ORG_SECRET (never flags, never logged)
+environment: SALVO_USER_SECRET and SALVO_ORG_SECRET (never flags, never logged);
+HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lowercase first, as curl reads them). Proxy credentials
+are never logged, but a flag shows in `ps`: prefer HTTPS_PROXY for them.
 exit status: 0 all created or existing, 1 some failed, 2 usage or manifest error (nothing
 sent), 3 authentication rejected, 4 interrupted
 
@@ -275,6 +283,7 @@ examples:
   salvo provision tenants.json
   salvo provision tenants.ndjson --concurrency 32 --rate 50/s --out tenants.results.jsonl
   salvo provision tenants.json --shard $JOB_COMPLETION_INDEX/8
+  HTTPS_PROXY=http://proxy.corp:3128 NO_PROXY=.internal salvo provision tenants.json
   salvo provision tenants.json --progress none --log-format json --log-level warn \
       --metrics-file /var/lib/node_exporter/textfile/salvo.prom
 )";
@@ -291,12 +300,13 @@ example:
     }
     if (command == "teardown") {
         return R"(usage: salvo teardown MANIFEST [--yes] [--base-url URL] [--ca-file PEM] [--insecure]
-                      [--concurrency N] [--log-format text|json] [--log-level LEVEL]
-                      [--metrics-file FILE]
+                      [--concurrency N] [--proxy URL] [--log-format text|json]
+                      [--log-level LEVEL] [--metrics-file FILE]
 
 Deletes every instance of the manifest's batch (found by its salvo-batch tag), concurrently;
 instances already gone count as deleted. Asks for confirmation unless --yes. The log flags and
---metrics-file work as for provision (salvo_http_* and salvo_teardown_* families).
+--metrics-file work as for provision (salvo_http_* and salvo_teardown_* families), and so do
+--proxy and HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
 
 example:
   salvo teardown tenants.json --yes --log-format json
@@ -309,7 +319,8 @@ example:
 Starts the embedded mock platform over TLS with light fault injection, provisions N sample
 instances (default 2000) with the live progress bar, verifies that each exists exactly once,
 prints the summary and tears the batch down. Needs no secrets and no network. The log shows
-the faults being reconciled; --metrics-file writes the provisioning run's metrics.
+the faults being reconciled; --metrics-file writes the provisioning run's metrics. The proxy
+variables (HTTPS_PROXY...) are not read: the mock is on loopback.
 
 example:
   salvo demo --instances 500 --log-level warn --metrics-file demo.prom

@@ -35,8 +35,9 @@ struct arguments {
     progress_mode progress = progress_mode::automatic;
     cli::log_format log_format = cli::log_format::text;
     cli::log_level log_level = cli::log_level::info;
-    std::string metrics_file;      // empty: none
-    bool yes = false;              // teardown: no confirmation prompt
+    std::string metrics_file;  // empty: none
+    std::string proxy;         // --proxy URL; empty: HTTPS_PROXY / HTTP_PROXY from the environment
+    bool yes = false;          // teardown: no confirmation prompt
     std::size_t instances = 2000;  // demo
 };
 

@@ -342,6 +342,8 @@ void log_event(logger& log, const provision::run_event& e, const run_context& co
             f["base_url"] = context.base_url;
             f["concurrency"] = context.concurrency;
             f["dry_run"] = context.dry_run;
+            f["proxy"] = optional_text(context.proxy);
+            f["no_proxy"] = optional_text(context.no_proxy);
             break;
         case k::sweep_finished:
             f["batch"] = context.batch;

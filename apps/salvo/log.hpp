@@ -88,6 +88,8 @@ struct run_context {
     std::string results_path;
     std::size_t concurrency = 0;
     bool dry_run = false;
+    std::string proxy;               // the proxy for the base URL's scheme, as url_for_log gives it
+    std::string no_proxy;            // hosts reached directly (not a secret)
     std::optional<int> exit_status;  // for run_finished, when known
 };
 

@@ -276,8 +276,50 @@ void print_summary(std::ostream& out, const provision::manifest& job, const std:
     }
 }
 
+// --proxy for both schemes (the environment's NO_PROXY still applies), else the environment's
+// HTTPS_PROXY / HTTP_PROXY / NO_PROXY. The demo talks to its own loopback mock: --proxy only.
+http::proxy_options proxy_for(const cli::arguments& a) {
+    http::proxy_options p;
+    if (a.command != "demo") {
+        p = http::proxy_options::from_environment();
+    }
+    if (!a.proxy.empty()) {
+        p.https_proxy = a.proxy;
+        p.http_proxy = a.proxy;
+    }
+    return p;
+}
+
+// A proxy URL may be written without its scheme ("user:pw@proxy:3128"), as in curl.
+std::string with_scheme(const std::string& proxy) {
+    return proxy.find("://") == std::string::npos ? "http://" + proxy : proxy;
+}
+
+// The proxies' credentials join the run's secrets: as written, percent-decoded, and the URLs.
+void add_proxy_secrets(platform::redactor& secrets, const http::proxy_options& p) {
+    for (const std::string* proxy : {&p.https_proxy, &p.http_proxy}) {
+        if (proxy->find('@') == std::string::npos) {
+            continue;
+        }
+        secrets.add(*proxy);
+        if (auto u = boost::urls::parse_uri(with_scheme(*proxy)); u && u->has_userinfo()) {
+            secrets.add(u->user());
+            secrets.add(u->password());
+            secrets.add(u->encoded_user());
+            secrets.add(u->encoded_password());
+        }
+    }
+}
+
+// The proxy an origin of `scheme` goes through, for a log line ("" when none).
+std::string proxy_for_log(const http::proxy_options& p, std::string_view scheme) {
+    const std::string& proxy = scheme == "http" ? p.http_proxy : p.https_proxy;
+    return proxy.empty() ? std::string() : cli::url_for_log(with_scheme(proxy));
+}
+
 http::client_options http_options(const cli::arguments& a) {
     http::client_options o;
+    o.proxy = proxy_for(a);
     o.max_connections_per_origin = a.concurrency;
     o.adaptive_concurrency = true;
     o.single_threaded = true;  // each command runs its io_context on the main thread
@@ -370,6 +412,8 @@ provision_outcome run_provision(const cli::arguments& a, provision::manifest job
     platform::client api(*http, creds, base);
     api.secrets().add(creds.user_secret);
     api.secrets().add(creds.org_secret);
+    const http::proxy_options proxy = proxy_for(a);
+    add_proxy_secrets(api.secrets(), proxy);
     for (const auto& e : job.entries) {
         api.secrets().add_values(e.configuration);
     }
@@ -392,6 +436,8 @@ provision_outcome run_provision(const cli::arguments& a, provision::manifest job
     context.results_path = options.out.string();
     context.concurrency = a.concurrency;
     context.dry_run = a.dry_run;
+    context.proxy = proxy_for_log(proxy, base.scheme());
+    context.no_proxy = proxy.no_proxy;
     options.on_event = [&log, &context](const provision::run_event& e) {
         if (e.kind == provision::run_event_kind::run_finished && e.summary != nullptr) {
             context.exit_status = exit_status_of(*e.summary);
@@ -518,6 +564,7 @@ int teardown_command(const cli::arguments& a, std::ostream& out, cli::logger& lo
         return usage_error;
     }
     platform::client api(*http, *creds, boost::urls::url(*base));
+    add_proxy_secrets(api.secrets(), proxy_for(a));
     log_redaction scrubbed(log, api.secrets());
     cli::run_context context;
     context.batch = job->batch;
@@ -609,7 +656,6 @@ int demo_command(const cli::arguments& a, std::ostream& out, cli::logger& log) {
         return usage_error;
     }
     cli::arguments run_args = a;
-    run_args.command = "provision";
     run_args.manifest = manifest_path.string();
     run_args.base_url = platform_mock.base_url();
     run_args.ca_file = ca.string();

@@ -12,9 +12,19 @@
 
 #include "support/subprocess.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -24,6 +34,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -78,15 +89,133 @@ std::unique_ptr<mock::server> start_mock(const char* faults, std::uint64_t seed 
     return m;
 }
 
+// Runs the CLI with the secrets, and `env` ("NAME=value"), in its environment; the caller's
+// proxy variables are left out so that loopback runs go direct unless a test says otherwise.
 process_result run_cli(const scratch& s, std::vector<std::string> args,
                        const std::string& tag = "run", const char* user = user_secret,
-                       const char* org = org_secret) {
-    const std::vector<std::string> add{std::string("SALVO_USER_SECRET=") + user,
-                                       std::string("SALVO_ORG_SECRET=") + org};
+                       const char* org = org_secret, std::vector<std::string> env = {}) {
+    env.push_back(std::string("SALVO_USER_SECRET=") + user);
+    env.push_back(std::string("SALVO_ORG_SECRET=") + org);
     return testing::wait_for(testing::spawn_process(
-        SALVO_CLI, args, testing::environment_with({"SALVO_USER_SECRET", "SALVO_ORG_SECRET"}, add),
+        SALVO_CLI, args,
+        testing::environment_with(
+            {"SALVO_USER_SECRET", "SALVO_ORG_SECRET", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
+             "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"},
+            env),
         s / tag));
 }
+
+// A CONNECT proxy on loopback that wants Basic credentials (else 407) and splices bytes both
+// ways. Counts the CONNECTs it saw and keeps their Proxy-Authorization headers.
+class connect_proxy {
+  public:
+    explicit connect_proxy(std::string authorization) : authorization_(std::move(authorization)) {
+        namespace ip = asio::ip;
+        const ip::tcp::endpoint endpoint(ip::make_address("127.0.0.1"), 0);
+        acceptor_.open(endpoint.protocol());
+        acceptor_.bind(endpoint);
+        acceptor_.listen();
+        asio::co_spawn(io_, accept(), asio::detached);
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~connect_proxy() {
+        io_.stop();
+        thread_.join();
+    }
+    std::string url(const std::string& userinfo) const {
+        return "http://" + userinfo +
+               "@127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+    }
+    std::string address() const {
+        return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+    }
+    std::size_t connects() const {
+        std::lock_guard lock(mutex_);
+        return seen_.size();
+    }
+    std::vector<std::string> authorizations() const {
+        std::lock_guard lock(mutex_);
+        return seen_;
+    }
+
+  private:
+    using tcp = asio::ip::tcp;
+    using socket_ptr = std::shared_ptr<tcp::socket>;
+    static constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+    asio::awaitable<void> accept() {
+        for (;;) {
+            auto client = std::make_shared<tcp::socket>(io_);
+            auto [ec] = co_await acceptor_.async_accept(*client, nothrow);
+            if (ec) {
+                co_return;
+            }
+            asio::co_spawn(io_, serve(client), asio::detached);
+        }
+    }
+
+    asio::awaitable<void> serve(socket_ptr client) {
+        namespace http = boost::beast::http;
+        boost::beast::flat_buffer buffer;
+        http::request_parser<http::empty_body> parser;
+        auto [ec, n] = co_await http::async_read(*client, buffer, parser, nothrow);
+        if (ec) {
+            co_return;
+        }
+        const std::string target(parser.get().target());
+        const std::string authorization(parser.get()[http::field::proxy_authorization]);
+        {
+            std::lock_guard lock(mutex_);
+            seen_.push_back(authorization);
+        }
+        if (authorization != authorization_) {
+            static const std::string refusal =
+                "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n"
+                "Connection: close\r\n\r\n";
+            co_await asio::async_write(*client, asio::buffer(refusal), nothrow);
+            co_return;
+        }
+        auto upstream = std::make_shared<tcp::socket>(io_);
+        const auto colon = target.rfind(':');
+        tcp::resolver resolver(io_);
+        auto [rec, addresses] = co_await resolver.async_resolve(target.substr(0, colon),
+                                                                target.substr(colon + 1), nothrow);
+        if (rec) {
+            co_return;
+        }
+        auto [cec, endpoint] = co_await asio::async_connect(*upstream, addresses, nothrow);
+        if (cec) {
+            co_return;
+        }
+        static const std::string established = "HTTP/1.1 200 Connection established\r\n\r\n";
+        co_await asio::async_write(*client, asio::buffer(established), nothrow);
+        asio::co_spawn(io_, pump(client, upstream), asio::detached);
+        asio::co_spawn(io_, pump(upstream, client), asio::detached);
+    }
+
+    static asio::awaitable<void> pump(socket_ptr from, socket_ptr to) {
+        char data[16 * 1024];
+        for (;;) {
+            auto [rec, n] = co_await from->async_read_some(asio::buffer(data), nothrow);
+            if (rec) {
+                break;
+            }
+            auto [wec, written] = co_await asio::async_write(*to, asio::buffer(data, n), nothrow);
+            if (wec) {
+                break;
+            }
+        }
+        boost::system::error_code ignored;
+        to->shutdown(tcp::socket::shutdown_send, ignored);
+    }
+
+    std::string authorization_;
+    asio::io_context io_;
+    tcp::acceptor acceptor_{io_};
+    std::thread thread_;
+    mutable std::mutex mutex_;
+    std::vector<std::string> seen_;
+};
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
@@ -515,6 +644,73 @@ BOOST_AUTO_TEST_CASE(runner_events_account_for_the_run) {
     }
     BOOST_TEST(names.size() == static_cast<std::size_t>(k::teardown_finished) + 1);
     BOOST_TEST(names.count("unknown") == 0u);
+}
+
+// --proxy and HTTP_PROXY tunnel the run through a CONNECT proxy; NO_PROXY bypasses it; its
+// credentials appear in no output, and a refusing proxy is a clear failure.
+BOOST_AUTO_TEST_CASE(proxies_from_the_flag_and_the_environment) {
+    scratch s;
+    auto mock_server = start_mock("");
+    mock::server& m = *mock_server;
+    std::vector<std::string> config_values;
+    const auto manifest_path = write_manifest(s, 20, config_values);
+    constexpr const char* proxy_password = "prx-pass-6071";
+    const std::string basic = "Basic cHJ4LXVzZXI6cHJ4LXBhc3MtNjA3MQ==";  // prx-user:prx-pass-6071
+    connect_proxy proxy(basic);
+    const std::string proxy_url = proxy.url(std::string("prx-user:") + proxy_password);
+    const std::vector<std::string> secrets{proxy_password, basic.substr(6), proxy_url};
+    const std::vector<std::string> args{
+        "provision", manifest_path.string(), "--base-url", m.base_url(), "--progress",
+        "none",      "--log-format",         "json"};
+    auto with = [&](std::vector<std::string> extra) {
+        auto a = args;
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    };
+
+    auto flag = run_cli(s, with({"--proxy", proxy_url}), "flag");
+    BOOST_TEST(flag.status == 1, flag.err);  // the refused entry; the 20 others created
+    BOOST_TEST(m.snapshot().instances == 20u);
+    BOOST_TEST(proxy.connects() > 0u);
+    for (const auto& seen : proxy.authorizations()) {
+        BOOST_TEST(seen == basic);
+    }
+    const auto started = events_named(json_lines(flag.err), "run_started");
+    BOOST_TEST_REQUIRE(started.size() == 1u);
+    BOOST_TEST(started.front().at("proxy").as_string() == "http://" + proxy.address());
+    check_absent(flag.err + flag.out, secrets, "output with --proxy");
+
+    // The environment: HTTP_PROXY for an http:// base URL ...
+    const auto before = proxy.connects();
+    auto env = run_cli(s, args, "env", user_secret, org_secret, {"HTTP_PROXY=" + proxy_url});
+    BOOST_TEST(env.status == 1, env.err);
+    BOOST_TEST(proxy.connects() > before);
+    check_absent(env.err + env.out, secrets, "output with HTTP_PROXY");
+
+    // ... and NO_PROXY naming the host: direct.
+    const auto before_bypass = proxy.connects();
+    auto bypass = run_cli(s, args, "bypass", user_secret, org_secret,
+                          {"HTTP_PROXY=" + proxy_url, "NO_PROXY=localhost,127.0.0.1"});
+    BOOST_TEST(bypass.status == 1, bypass.err);
+    BOOST_TEST(proxy.connects() == before_bypass);
+
+    // Wrong proxy credentials: the sweep cannot get through; the error names the proxy by
+    // address only.
+    const std::string wrong = proxy.url("prx-user:wrong-proxy-pass-88");
+    auto refused = run_cli(s, with({"--proxy", wrong, "--max-attempts", "1"}), "refused");
+    BOOST_TEST(refused.status == 1, refused.err);
+    const auto failed = events_named(json_lines(refused.err), "sweep_failed");
+    BOOST_TEST_REQUIRE(failed.size() == 1u, refused.err);
+    const std::string message(failed.front().at("message").as_string());
+    BOOST_TEST(message.find(proxy.address()) != std::string::npos, message);
+    BOOST_TEST(message.find("407") != std::string::npos, message);
+    check_absent(refused.err + refused.out, {"wrong-proxy-pass-88", wrong}, "output");
+
+    // A proxy URL the engine cannot use: a usage error naming the flag's field, not the URL.
+    auto bad =
+        run_cli(s, with({"--proxy", "socks5://prx-user:socks-pass-1234@127.0.0.1:1080"}), "bad");
+    BOOST_TEST(bad.status == 2, bad.err);
+    check_absent(bad.err + bad.out, {"socks-pass-1234"}, "output");
 }
 
 BOOST_AUTO_TEST_CASE(logger_formats_escapes_and_redacts) {
