@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 # Everything else is here for developers and CI.
-.PHONY: all deps configure build test demo bench fuzz asan tsan format clean
+.PHONY: all deps configure build test demo bench fuzz asan tsan tsan-engine format clean
 
 JOBS ?= $(shell nproc)
 
@@ -34,6 +34,13 @@ tsan: deps
 	cmake --preset tsan
 	cmake --build --preset tsan -j $(JOBS)
 	ctest --preset tsan -j $(JOBS)
+
+# ThreadSanitizer on the engine's suites only (CI): threading, cancellation, retries, proxies,
+# hostile servers and the 10,000-request load, without building the rest under TSan.
+tsan-engine: deps
+	cmake --preset tsan
+	cmake --build --preset tsan -j $(JOBS) --target http_tests hostile_tests
+	ctest --preset tsan -j $(JOBS) -R '^(http_tests|hostile_tests)\.'
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -115,6 +115,7 @@ BOOST_AUTO_TEST_CASE(every_counter_in_exposition_format) {
              R"(salvo_http_errors_total{error="connect_failed"} 3)",
              R"(salvo_http_errors_total{error="response_timeout"} 2)",
              R"(salvo_http_errors_total{error="retry_deadline"} 0)",
+             R"(salvo_http_errors_total{error="proxy_refused"} 0)",
              R"(salvo_http_retries_total{cause="throttled"} 17)",
              R"(salvo_http_retries_total{cause="server_error"} 4)",
              R"(salvo_http_retries_total{cause="not_sent"} 0)",

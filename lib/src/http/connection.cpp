@@ -192,7 +192,10 @@ asio::awaitable<step_result> connection::open_tunnel(const proxy_route& via) {
     }
     const auto& answer = parser.get();
     if (answer.result_int() / 100 != 2) {
-        co_return fail(error::connect_failed,
+        // 403 and 407 are the proxy's policy (or our credentials): the same CONNECT would meet
+        // the same answer, so they are not retried. Other refusals (502, 503...) may pass.
+        const bool policy = answer.result_int() == 403 || answer.result_int() == 407;
+        co_return fail(policy ? error::proxy_refused : error::connect_failed,
                        refusal_message(via, answer.result_int(), answer.reason()));
     }
     // The origin speaks only after we do (TLS or HTTP): earlier bytes break the tunnel.

@@ -41,6 +41,8 @@ class category final : public boost::system::error_category {
                 return "client shut down";
             case error::retry_deadline:
                 return "gave up: the next retry would pass the request\'s deadline";
+            case error::proxy_refused:
+                return "the proxy refused the tunnel";
         }
         return "salvo.http error " + std::to_string(value);
     }

@@ -119,6 +119,8 @@ std::string_view metric_name(error e) noexcept {
             return "shutdown";
         case error::retry_deadline:
             return "retry_deadline";
+        case error::proxy_refused:
+            return "proxy_refused";
     }
     return "unknown";
 }

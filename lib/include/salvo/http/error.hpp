@@ -29,6 +29,8 @@ enum class error {
     shutdown,   // client::shutdown() was called
     // Retry policy.
     retry_deadline,  // a retry was due, but its wait would pass the request's deadline
+    // Proxy.
+    proxy_refused,  // the proxy answered CONNECT with 403 or 407: its policy, not a blip
 };
 
 // How far a failed request got: whether the server may have acted on it.

@@ -30,7 +30,7 @@ class latency_histogram {
     std::atomic<std::uint64_t> max_{0};
 };
 
-constexpr std::size_t error_kinds = static_cast<std::size_t>(error::retry_deadline) + 1;
+constexpr std::size_t error_kinds = static_cast<std::size_t>(error::proxy_refused) + 1;
 // Retries are counted by salvo::policy::retry_cause (none .. timeout).
 constexpr std::size_t retry_causes = 7;
 
