@@ -20,6 +20,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -723,6 +724,9 @@ int demo_command(const cli::arguments& a, std::ostream& out, cli::logger& log) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) must fail the write with EFBIG, reported like a full disk,
+    // not kill the process halfway through the results file.
+    ::signal(SIGXFSZ, SIG_IGN);
     std::vector<std::string_view> args(argv + 1, argv + argc);
     auto parsed = cli::parse(args);
     if (!parsed.args) {

@@ -158,8 +158,13 @@ process spawn_cli(const scratch& s, const std::vector<std::string>& args,
         add.push_back("SALVO_USER_SECRET=" + secrets->user);
         add.push_back("SALVO_ORG_SECRET=" + secrets->org);
     }
+    // The caller's proxy variables would send the CLI's loopback calls through a proxy.
     return testing::spawn_process(
-        SALVO_CLI, args, testing::environment_with({"SALVO_USER_SECRET", "SALVO_ORG_SECRET"}, add),
+        SALVO_CLI, args,
+        testing::environment_with(
+            {"SALVO_USER_SECRET", "SALVO_ORG_SECRET", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
+             "https_proxy", "NO_PROXY", "no_proxy"},
+            add),
         s / tag);
 }
 
