@@ -10,21 +10,14 @@
 #include <salvo/provision/results.hpp>
 #include <salvo/provision/runner.hpp>
 
+#include "support/connect_proxy.hpp"
+#include "support/lines.hpp"
+#include "support/prometheus_check.hpp"
 #include "support/subprocess.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -34,7 +27,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -54,6 +46,8 @@ constexpr const char* config_secret = "obs-config-password-2718";
 // answer quotes it back, and no log line may show it.
 constexpr const char* leaky_value = "leaky-element-key-42";
 
+using testing::check_exposition_format;
+using testing::lines_of;
 using testing::process_result;
 using testing::read_file;
 using testing::scratch;
@@ -105,127 +99,6 @@ process_result run_cli(const scratch& s, std::vector<std::string> args,
         s / tag));
 }
 
-// A CONNECT proxy on loopback that wants Basic credentials (else 407) and splices bytes both
-// ways. Counts the CONNECTs it saw and keeps their Proxy-Authorization headers.
-class connect_proxy {
-  public:
-    explicit connect_proxy(std::string authorization) : authorization_(std::move(authorization)) {
-        namespace ip = asio::ip;
-        const ip::tcp::endpoint endpoint(ip::make_address("127.0.0.1"), 0);
-        acceptor_.open(endpoint.protocol());
-        acceptor_.bind(endpoint);
-        acceptor_.listen();
-        asio::co_spawn(io_, accept(), asio::detached);
-        thread_ = std::thread([this] { io_.run(); });
-    }
-    ~connect_proxy() {
-        io_.stop();
-        thread_.join();
-    }
-    std::string url(const std::string& userinfo) const {
-        return "http://" + userinfo +
-               "@127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
-    }
-    std::string address() const {
-        return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
-    }
-    std::size_t connects() const {
-        std::lock_guard lock(mutex_);
-        return seen_.size();
-    }
-    std::vector<std::string> authorizations() const {
-        std::lock_guard lock(mutex_);
-        return seen_;
-    }
-
-  private:
-    using tcp = asio::ip::tcp;
-    using socket_ptr = std::shared_ptr<tcp::socket>;
-    static constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-
-    asio::awaitable<void> accept() {
-        for (;;) {
-            auto client = std::make_shared<tcp::socket>(io_);
-            auto [ec] = co_await acceptor_.async_accept(*client, nothrow);
-            if (ec) {
-                co_return;
-            }
-            asio::co_spawn(io_, serve(client), asio::detached);
-        }
-    }
-
-    asio::awaitable<void> serve(socket_ptr client) {
-        namespace http = boost::beast::http;
-        boost::beast::flat_buffer buffer;
-        http::request_parser<http::empty_body> parser;
-        auto [ec, n] = co_await http::async_read(*client, buffer, parser, nothrow);
-        if (ec) {
-            co_return;
-        }
-        const std::string target(parser.get().target());
-        const std::string authorization(parser.get()[http::field::proxy_authorization]);
-        {
-            std::lock_guard lock(mutex_);
-            seen_.push_back(authorization);
-        }
-        if (authorization != authorization_) {
-            static const std::string refusal =
-                "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n"
-                "Connection: close\r\n\r\n";
-            co_await asio::async_write(*client, asio::buffer(refusal), nothrow);
-            co_return;
-        }
-        auto upstream = std::make_shared<tcp::socket>(io_);
-        const auto colon = target.rfind(':');
-        tcp::resolver resolver(io_);
-        auto [rec, addresses] = co_await resolver.async_resolve(target.substr(0, colon),
-                                                                target.substr(colon + 1), nothrow);
-        if (rec) {
-            co_return;
-        }
-        auto [cec, endpoint] = co_await asio::async_connect(*upstream, addresses, nothrow);
-        if (cec) {
-            co_return;
-        }
-        static const std::string established = "HTTP/1.1 200 Connection established\r\n\r\n";
-        co_await asio::async_write(*client, asio::buffer(established), nothrow);
-        asio::co_spawn(io_, pump(client, upstream), asio::detached);
-        asio::co_spawn(io_, pump(upstream, client), asio::detached);
-    }
-
-    static asio::awaitable<void> pump(socket_ptr from, socket_ptr to) {
-        char data[16 * 1024];
-        for (;;) {
-            auto [rec, n] = co_await from->async_read_some(asio::buffer(data), nothrow);
-            if (rec) {
-                break;
-            }
-            auto [wec, written] = co_await asio::async_write(*to, asio::buffer(data, n), nothrow);
-            if (wec) {
-                break;
-            }
-        }
-        boost::system::error_code ignored;
-        to->shutdown(tcp::socket::shutdown_send, ignored);
-    }
-
-    std::string authorization_;
-    asio::io_context io_;
-    tcp::acceptor acceptor_{io_};
-    std::thread thread_;
-    mutable std::mutex mutex_;
-    std::vector<std::string> seen_;
-};
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
-    return lines;
-}
-
 // Every line of a JSON log: an object with ts, level and event.
 std::vector<json::object> json_lines(const std::string& err) {
     static const std::regex ts(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
@@ -273,17 +146,6 @@ double sample(const std::string& text, const std::string& name) {
         }
     }
     return -1;
-}
-
-// Every line is a HELP, a TYPE or a sample.
-void check_exposition_format(const std::string& text) {
-    static const std::regex line_form(
-        R"((# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+)|([a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_]+="[^"]*"\})? -?[0-9.e+-]+))");
-    BOOST_TEST_REQUIRE(!text.empty());
-    BOOST_TEST(text.back() == '\n');
-    for (const auto& line : lines_of(text)) {
-        BOOST_TEST(std::regex_match(line, line_form), "not exposition format: '" << line << "'");
-    }
 }
 
 unsigned file_mode(const fs::path& p) {
@@ -656,7 +518,7 @@ BOOST_AUTO_TEST_CASE(proxies_from_the_flag_and_the_environment) {
     const auto manifest_path = write_manifest(s, 20, config_values);
     constexpr const char* proxy_password = "prx-pass-6071";
     const std::string basic = "Basic cHJ4LXVzZXI6cHJ4LXBhc3MtNjA3MQ==";  // prx-user:prx-pass-6071
-    connect_proxy proxy(basic);
+    testing::connect_proxy proxy(testing::proxy_behaviour::requiring(basic));
     const std::string proxy_url = proxy.url(std::string("prx-user:") + proxy_password);
     const std::vector<std::string> secrets{proxy_password, basic.substr(6), proxy_url};
     const std::vector<std::string> args{
@@ -671,28 +533,28 @@ BOOST_AUTO_TEST_CASE(proxies_from_the_flag_and_the_environment) {
     auto flag = run_cli(s, with({"--proxy", proxy_url}), "flag");
     BOOST_TEST(flag.status == 1, flag.err);  // the refused entry; the 20 others created
     BOOST_TEST(m.snapshot().instances == 20u);
-    BOOST_TEST(proxy.connects() > 0u);
-    for (const auto& seen : proxy.authorizations()) {
-        BOOST_TEST(seen == basic);
+    BOOST_TEST(proxy.requests().size() > 0u);
+    for (const auto& seen : proxy.requests()) {
+        BOOST_TEST(seen.authorization == basic);
     }
     const auto started = events_named(json_lines(flag.err), "run_started");
     BOOST_TEST_REQUIRE(started.size() == 1u);
-    BOOST_TEST(started.front().at("proxy").as_string() == "http://" + proxy.address());
+    BOOST_TEST(started.front().at("proxy").as_string() == "http://" + proxy.name());
     check_absent(flag.err + flag.out, secrets, "output with --proxy");
 
     // The environment: HTTP_PROXY for an http:// base URL ...
-    const auto before = proxy.connects();
+    const auto before = proxy.requests().size();
     auto env = run_cli(s, args, "env", user_secret, org_secret, {"HTTP_PROXY=" + proxy_url});
     BOOST_TEST(env.status == 1, env.err);
-    BOOST_TEST(proxy.connects() > before);
+    BOOST_TEST(proxy.requests().size() > before);
     check_absent(env.err + env.out, secrets, "output with HTTP_PROXY");
 
     // ... and NO_PROXY naming the host: direct.
-    const auto before_bypass = proxy.connects();
+    const auto before_bypass = proxy.requests().size();
     auto bypass = run_cli(s, args, "bypass", user_secret, org_secret,
                           {"HTTP_PROXY=" + proxy_url, "NO_PROXY=localhost,127.0.0.1"});
     BOOST_TEST(bypass.status == 1, bypass.err);
-    BOOST_TEST(proxy.connects() == before_bypass);
+    BOOST_TEST(proxy.requests().size() == before_bypass);
 
     // Wrong proxy credentials: the sweep cannot get through; the error names the proxy by
     // address only.
@@ -702,7 +564,7 @@ BOOST_AUTO_TEST_CASE(proxies_from_the_flag_and_the_environment) {
     const auto failed = events_named(json_lines(refused.err), "sweep_failed");
     BOOST_TEST_REQUIRE(failed.size() == 1u, refused.err);
     const std::string message(failed.front().at("message").as_string());
-    BOOST_TEST(message.find(proxy.address()) != std::string::npos, message);
+    BOOST_TEST(message.find(proxy.name()) != std::string::npos, message);
     BOOST_TEST(message.find("407") != std::string::npos, message);
     check_absent(refused.err + refused.out, {"wrong-proxy-pass-88", wrong}, "output");
 

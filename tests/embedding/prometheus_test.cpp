@@ -3,33 +3,24 @@
 #include <salvo/http/prometheus.hpp>
 #include <salvo/policy/classification.hpp>
 
+#include "support/prometheus_check.hpp"
 #include "support/run.hpp"
 #include "support/test_server.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <regex>
-#include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace asio = boost::asio;
 using namespace salvo;
+using salvo::testing::check_exposition_format;
+using salvo::testing::lines_of;
 using salvo::testing::reply;
 using salvo::testing::seen_request;
 using salvo::testing::test_server;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
-    return lines;
-}
 
 bool has_line(const std::string& text, const std::string& line) {
     for (const auto& l : lines_of(text)) {
@@ -38,38 +29,6 @@ bool has_line(const std::string& text, const std::string& line) {
         }
     }
     return false;
-}
-
-// Every sample is well formed and belongs to a family announced by HELP and TYPE before it.
-void check_well_formed(const std::string& text) {
-    static const std::regex sample(
-        R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"\})? (-?[0-9.e+-]+))");
-    static const std::regex type(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|summary))");
-    static const std::regex help(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) [^\n]+)");
-    BOOST_TEST_REQUIRE(!text.empty());
-    BOOST_TEST(text.back() == '\n');
-    std::set<std::string> families, helped;
-    std::string summary;
-    for (const auto& line : lines_of(text)) {
-        std::smatch m;
-        if (std::regex_match(line, m, help)) {
-            helped.insert(m[1]);
-        } else if (std::regex_match(line, m, type)) {
-            BOOST_TEST(helped.count(m[1]) == 1u, line);
-            BOOST_TEST(families.insert(m[1]).second, "family announced twice: " << line);
-            if (m[2] == "summary") {
-                summary = m[1];
-            }
-        } else if (std::regex_match(line, m, sample)) {
-            std::string name = m[1];
-            if (!summary.empty() && name == summary + "_count") {
-                name = summary;
-            }
-            BOOST_TEST(families.count(name) == 1u, "sample without a TYPE: " << line);
-        } else {
-            BOOST_ERROR("not exposition format: '" << line << "'");
-        }
-    }
 }
 
 http::metrics_snapshot sample_snapshot() {
@@ -102,7 +61,7 @@ BOOST_AUTO_TEST_SUITE(prometheus)
 BOOST_AUTO_TEST_CASE(every_counter_in_exposition_format) {
     const std::string text = http::to_prometheus(sample_snapshot());
     BOOST_TEST_MESSAGE(text);
-    check_well_formed(text);
+    check_exposition_format(text);
     for (const char* line : {
              "# TYPE salvo_http_requests_total counter",
              "salvo_http_requests_total 1200",
@@ -155,16 +114,16 @@ BOOST_AUTO_TEST_CASE(prefixes) {
     const auto snapshot = sample_snapshot();
     const std::string custom = http::to_prometheus(snapshot, "billing_api");
     BOOST_TEST(has_line(custom, "billing_api_requests_total 1200"));
-    check_well_formed(custom);
+    check_exposition_format(custom);
 
     const std::string bare = http::to_prometheus(snapshot, "");
     BOOST_TEST(has_line(bare, "requests_total 1200"));
-    check_well_formed(bare);
+    check_exposition_format(bare);
 
     // Characters a metric name cannot hold become '_'.
     const std::string odd = http::to_prometheus(snapshot, "9 my-app.");
     BOOST_TEST(has_line(odd, "__my_app_requests_total 1200"), odd.substr(0, 200));
-    check_well_formed(odd);
+    check_exposition_format(odd);
 
     const std::string trailing = http::to_prometheus(snapshot, "svc_");
     BOOST_TEST(has_line(trailing, "svc_requests_total 1200"));
@@ -195,7 +154,7 @@ BOOST_AUTO_TEST_CASE(a_live_client) {
     BOOST_TEST((ec == http::error::connect_failed), ec.message());
 
     const std::string text = http::to_prometheus(client.metrics());
-    check_well_formed(text);
+    check_exposition_format(text);
     BOOST_TEST(has_line(text, "salvo_http_requests_total 4"), text);
     BOOST_TEST(has_line(text, "salvo_http_failures_total 1"));
     BOOST_TEST(has_line(text, R"(salvo_http_errors_total{error="connect_failed"} 1)"));

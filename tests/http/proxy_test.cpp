@@ -1,5 +1,6 @@
 // HTTP CONNECT proxies: the proxy choice, NO_PROXY and the environment as pure functions, then
 // the engine through a real CONNECT proxy on 127.0.0.1 to in-process servers behind it.
+#include "support/connect_proxy.hpp"
 #include "support/run.hpp"
 #include "support/test_server.hpp"
 
@@ -8,197 +9,22 @@
 #include <salvo/http/client.hpp>
 #include <salvo/tls/certificate.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <atomic>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <random>
-#include <thread>
 #include <vector>
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 using namespace salvo;
 using namespace salvo::testing;
 using namespace std::chrono_literals;
-using boost::system::error_code;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-
-struct proxy_behaviour {
-    std::string required_authorization;  // "Basic ..."; a mismatch is answered with 407
-    unsigned refuse_with = 0;            // answer every CONNECT with this status
-    bool hang = false;                   // read the CONNECT, never answer
-
-    static proxy_behaviour requiring(std::string authorization) {
-        proxy_behaviour b;
-        b.required_authorization = std::move(authorization);
-        return b;
-    }
-    static proxy_behaviour refusing(unsigned status) {
-        proxy_behaviour b;
-        b.refuse_with = status;
-        return b;
-    }
-    static proxy_behaviour silent() {
-        proxy_behaviour b;
-        b.hang = true;
-        return b;
-    }
-};
-
-// A CONNECT proxy: records each CONNECT, answers as told (demand credentials, refuse, never
-// answer), else connects to the target and splices bytes both ways. One thread of its own.
-class connect_proxy {
-  public:
-    struct seen {
-        std::string target;
-        std::string host;
-        std::string authorization;
-    };
-
-    explicit connect_proxy(proxy_behaviour b = proxy_behaviour()) : behaviour_(std::move(b)) {
-        const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
-        acceptor_.open(endpoint.protocol());
-        acceptor_.bind(endpoint);
-        acceptor_.listen();
-        asio::co_spawn(io_, accept(), asio::detached);
-        thread_ = std::thread([this] { io_.run(); });
-    }
-    ~connect_proxy() {
-        io_.stop();
-        thread_.join();
-    }
-
-    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-    std::string url(const std::string& userinfo = "") const {
-        return "http://" + (userinfo.empty() ? "" : userinfo + "@") +
-               "127.0.0.1:" + std::to_string(port());
-    }
-    std::string name() const { return "127.0.0.1:" + std::to_string(port()); }
-    std::vector<seen> requests() const {
-        std::lock_guard lock(mutex_);
-        return seen_;
-    }
-    std::size_t connections() const { return connections_.load(); }
-
-  private:
-    using socket_ptr = std::shared_ptr<tcp::socket>;
-
-    asio::awaitable<void> accept() {
-        for (;;) {
-            auto client = std::make_shared<tcp::socket>(io_);
-            auto [ec] = co_await acceptor_.async_accept(*client, nothrow);
-            if (ec) {
-                co_return;
-            }
-            ++connections_;
-            asio::co_spawn(io_, serve(client), asio::detached);
-        }
-    }
-
-    static asio::awaitable<void> answer(const socket_ptr& client, std::string status_line) {
-        const std::string head = "HTTP/1.1 " + status_line +
-                                 "\r\nProxy-Authenticate: Basic realm=\"test\"\r\n"
-                                 "Content-Length: 6\r\nConnection: close\r\n\r\ndenied";
-        co_await asio::async_write(*client, asio::buffer(head), nothrow);
-    }
-
-    asio::awaitable<void> serve(socket_ptr client) {
-        beast::flat_buffer buffer;
-        beast::http::request_parser<beast::http::empty_body> parser;
-        auto [ec, n] = co_await beast::http::async_read(*client, buffer, parser, nothrow);
-        if (ec) {
-            co_return;
-        }
-        const auto& req = parser.get();
-        const std::string target(req.target());
-        {
-            std::lock_guard lock(mutex_);
-            seen_.push_back({target, std::string(req[beast::http::field::host]),
-                             std::string(req[beast::http::field::proxy_authorization])});
-        }
-        if (behaviour_.hang) {
-            char sink[256];
-            for (;;) {
-                auto [rec, ignored] = co_await client->async_read_some(asio::buffer(sink), nothrow);
-                if (rec) {
-                    co_return;
-                }
-            }
-        }
-        if (behaviour_.refuse_with != 0) {
-            const std::string status = std::to_string(behaviour_.refuse_with) + " Go Away";
-            co_await answer(client, status);
-            co_return;
-        }
-        if (!behaviour_.required_authorization.empty() &&
-            req[beast::http::field::proxy_authorization] != behaviour_.required_authorization) {
-            co_await answer(client, "407 Proxy Authentication Required");
-            co_return;
-        }
-        auto upstream = std::make_shared<tcp::socket>(io_);
-        const auto colon = target.rfind(':');
-        const std::string host = target.substr(0, colon);
-        const std::string port = target.substr(colon + 1);
-        tcp::resolver resolver(io_);
-        auto [rec, addresses] = co_await resolver.async_resolve(host, port, nothrow);
-        error_code cec = rec;
-        if (!rec) {
-            auto [connect_ec, endpoint] =
-                co_await asio::async_connect(*upstream, addresses, nothrow);
-            cec = connect_ec;
-        }
-        if (cec) {
-            co_await answer(client, "502 Bad Gateway");
-            co_return;
-        }
-        const std::string established = "HTTP/1.1 200 Connection established\r\n\r\n";
-        co_await asio::async_write(*client, asio::buffer(established), nothrow);
-        asio::co_spawn(io_, pump(client, upstream), asio::detached);
-        asio::co_spawn(io_, pump(upstream, client), asio::detached);
-    }
-
-    static asio::awaitable<void> pump(socket_ptr from, socket_ptr to) {
-        char data[16 * 1024];
-        for (;;) {
-            auto [rec, n] = co_await from->async_read_some(asio::buffer(data), nothrow);
-            if (rec) {
-                break;
-            }
-            auto [wec, written] = co_await asio::async_write(*to, asio::buffer(data, n), nothrow);
-            if (wec) {
-                break;
-            }
-        }
-        error_code ignored;
-        to->shutdown(tcp::socket::shutdown_send, ignored);  // pass the end of stream on
-    }
-
-    proxy_behaviour behaviour_;
-    asio::io_context io_;
-    tcp::acceptor acceptor_{io_};
-    std::thread thread_;
-    mutable std::mutex mutex_;
-    std::vector<seen> seen_;
-    std::atomic<std::size_t> connections_{0};
-};
 
 // A CA written to a temporary PEM file for the client to trust, removed afterwards.
 struct trusted_authority {
