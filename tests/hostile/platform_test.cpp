@@ -1,14 +1,13 @@
 // A platform that answers 200 with what is not an instance: each call fails with
 // platform::error::invalid_response (answered, never a crash or a half-filled instance), and the
 // failure message holds no secret even when the broken body echoes one.
+#include "support/run.hpp"
 #include "support/test_server.hpp"
 
 #include <salvo/http/client.hpp>
 #include <salvo/platform/client.hpp>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json/object.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -27,23 +26,13 @@ namespace asio = boost::asio;
 namespace http = salvo::http;
 namespace platform = salvo::platform;
 using salvo::testing::reply;
+using salvo::testing::run_until_done;
 using salvo::testing::seen_request;
 using salvo::testing::test_server;
-using namespace std::chrono_literals;
 
 namespace {
 
 const platform::credentials creds{"user-secret-4711", "org-secret-0815"};
-
-template <class T>
-T run_until_done(asio::io_context& io, asio::awaitable<T> task) {
-    auto future = asio::co_spawn(io, std::move(task), asio::use_future);
-    io.restart();
-    while (future.wait_for(0s) != std::future_status::ready) {
-        io.run_one();
-    }
-    return future.get();
-}
 
 struct broken_case {
     const char* name;

@@ -1,5 +1,6 @@
 // The platform client against real sockets on 127.0.0.1: the in-process mock for the API, a
 // scripted test server for answers the mock never gives (echoed secrets, broken 200s).
+#include "support/run.hpp"
 #include "support/test_server.hpp"
 
 #include <salvo/http/client.hpp>
@@ -7,16 +8,13 @@
 #include <salvo/platform/client.hpp>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
 
-#include <future>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -26,22 +24,12 @@ namespace json = boost::json;
 namespace http = salvo::http;
 namespace platform = salvo::platform;
 using salvo::testing::reply;
+using salvo::testing::run_until_done;
 using salvo::testing::seen_request;
 using salvo::testing::test_server;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Runs `task` on `io` until it completes (idle pooled connections may keep `io` busy after).
-template <class T>
-T run(asio::io_context& io, asio::awaitable<T> task) {
-    auto future = asio::co_spawn(io, std::move(task), asio::use_future);
-    io.restart();
-    while (future.wait_for(0s) != std::future_status::ready) {
-        io.run_one();
-    }
-    return future.get();
-}
 
 // The failure message of `r`, or nothing when it holds a value (messages of BOOST_TEST are
 // evaluated whatever the outcome).
@@ -67,7 +55,7 @@ struct mock_fixture {
 
     template <class T>
     T run(asio::awaitable<T> task) {
-        return ::run(io, std::move(task));
+        return run_until_done(io, std::move(task));
     }
 
     platform::instance create(std::string name, std::vector<std::string> tags) {
@@ -94,7 +82,7 @@ struct scripted_fixture {
 
     template <class T>
     T run(asio::awaitable<T> task) {
-        return ::run(io, std::move(task));
+        return run_until_done(io, std::move(task));
     }
 };
 
@@ -492,7 +480,7 @@ BOOST_AUTO_TEST_CASE(refused_connection_is_not_sent) {
     platform::client api(
         client, {"u-secret", "o-secret"},
         boost::urls::url("http://127.0.0.1:" + std::to_string(port) + "/elements/api-v2"));
-    auto got = run(io, api.get_instance(1, once));
+    auto got = run_until_done(io, api.get_instance(1, once));
     BOOST_TEST_REQUIRE(!got.has_value());
     BOOST_TEST(got.error().not_sent(), got.error().message);
     BOOST_TEST((got.error().code == http::error::connect_failed), got.error().message);

@@ -8,6 +8,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <chrono>
+#include <future>
 #include <ostream>
 #include <string>
 #include <tuple>
@@ -29,6 +31,19 @@ T run(boost::asio::io_context& io, boost::asio::awaitable<T> task) {
     auto future = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
     io.restart();
     io.run();
+    return future.get();
+}
+
+// Runs the awaitable on `io` until it completes and returns its value, though `io` may still have
+// work: an idle pooled connection keeps a read pending, so running until out of work would wait
+// for the server to close it.
+template <class T>
+T run_until_done(boost::asio::io_context& io, boost::asio::awaitable<T> task) {
+    auto future = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
+    io.restart();
+    while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        io.run_one();
+    }
     return future.get();
 }
 
