@@ -61,7 +61,11 @@ template <class T, class Read>
 result<T> read_body(std::string_view call, http::response& res, const redactor& secrets,
                     std::span<const std::string> extra, Read read) {
     error_code ec;
-    const json::value jv = json::parse(res.body, ec);
+    // One arena for the whole parse, on the stack while it fits: the value lives only until
+    // `read` has copied what it needs, so per-node allocations would be wasted work.
+    unsigned char scratch[4096];
+    json::monotonic_resource arena(scratch, sizeof scratch);
+    const json::value jv = json::parse(res.body, ec, &arena);
     if (ec) {
         return invalid_response(call, res, "body is not JSON (" + ec.message() + ")", secrets,
                                 extra);

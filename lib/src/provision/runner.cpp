@@ -116,6 +116,10 @@ struct runner::state {
     policy::rng rng{std::random_device{}()};
     std::optional<steady::time_point> deadline;
     bool dirty = false;
+    // A checkpoint rewrites the whole file on the runner's strand, so its cost grows with the
+    // manifest: the next one waits at least ten times as long as the last took, and writing
+    // never takes more than a tenth of a run, however large.
+    std::chrono::steady_clock::duration checkpoint_gap{};
     std::size_t swept_instances = 0;  // instances of the batch found by the sweep
 
     state(platform::client& a, manifest m, run_options o)
@@ -187,9 +191,12 @@ struct runner::state {
         if (options.out.empty() || options.dry_run) {
             return;
         }
+        const auto started = std::chrono::steady_clock::now();
         const auto records_now = collected();
         try {
             write_results_atomically(options.out, records_now);
+            checkpoint_gap = std::max<std::chrono::steady_clock::duration>(
+                options.checkpoint_interval, 10 * (std::chrono::steady_clock::now() - started));
             dirty = false;
             summary.results_error.clear();  // a later write succeeded: the file is whole again
             run_event e;
@@ -208,12 +215,14 @@ struct runner::state {
         }
     }
 
-    // Rewrites the results file every checkpoint_interval while entries complete, so a crash
-    // loses little; the platform (the next run's sweep) recovers the rest.
+    // Rewrites the results file every checkpoint_interval (or checkpoint_gap, for large files)
+    // while entries complete, so a crash loses little; the platform (the next run's sweep)
+    // recovers the rest.
     asio::awaitable<void> checkpoints(asio::steady_timer& timer, const bool& finished,
                                       join_counter& join) {
         while (!finished) {
-            timer.expires_after(options.checkpoint_interval);
+            timer.expires_after(std::max<std::chrono::steady_clock::duration>(
+                options.checkpoint_interval, checkpoint_gap));
             co_await timer.async_wait(nothrow);
             if (dirty && !finished) {
                 write_results(false);
