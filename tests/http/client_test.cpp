@@ -214,6 +214,27 @@ BOOST_AUTO_TEST_CASE(host_names_resolve_and_every_address_is_tried) {
     }());
 }
 
+BOOST_AUTO_TEST_CASE(a_burst_to_a_new_host_name_shares_one_lookup) {
+    // The first request looks "localhost" up; the others, each opening a connection, wait for
+    // its answer.
+    test_server server([](const seen_request&) {
+        reply r = reply::ok("x");
+        r.delay = 2ms;  // keep the requests overlapping: one connection each
+        return r;
+    });
+    asio::io_context io;
+    http::client_options options;
+    options.max_connections_per_origin = 16;
+    http::client client(io.get_executor(), options);
+    auto results = send_concurrently(
+        io, client, 16, [&](std::size_t) { return get(server.url("/", "localhost")); });
+    for (const auto& [ec, res] : results) {
+        BOOST_TEST(!ec, res.diagnostic);
+    }
+    BOOST_TEST(server.connections() == 16u);
+    BOOST_TEST(client.metrics().dns_lookups == 1u);  // sixteen connections, one query
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(failures)

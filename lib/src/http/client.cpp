@@ -203,6 +203,12 @@ class client_impl {
         m.tls_handshakes_full = tls_full_.load(std::memory_order_relaxed);
         m.tls_handshakes_resumed = tls_resumed_.load(std::memory_order_relaxed);
         m.stale_retries = stale_retries_.load(std::memory_order_relaxed);
+        {
+            std::lock_guard lock(mutex_);
+            for (const auto& [key, pool] : pools_) {
+                m.dns_lookups += pool->dns_lookups();
+            }
+        }
         for (std::size_t i = 0; i < error_kinds; ++i) {
             m.errors[i] = errors_[i].load(std::memory_order_relaxed);
         }
@@ -232,7 +238,7 @@ class client_impl {
     std::optional<asio::ssl::context> tls_;  // made with the first https pool, under mutex_
     const proxy_config proxies_;
     std::atomic<bool> shutting_down_{false};
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::unordered_map<origin, std::unique_ptr<origin_pool>, origin_hash, origin_equal> pools_;
 };
 

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -19,6 +20,11 @@ struct origin_pool::waiter {
     std::shared_ptr<connection> granted;  // a kept connection handed over
     bool permit = false;                  // or the right to open a new one
     bool refused = false;                 // or shutdown
+    // A DNS waiter: the lookup it waited for has ended, with this answer for every request
+    // (addresses or no such name), or none (that lookup's own deadline or cancellation).
+    bool looked_up = false;
+    std::optional<step_result> answer;
+    asio::ip::tcp::resolver::results_type addresses;
 };
 
 origin_pool::origin_pool(origin o, const client_options& options, asio::any_io_executor executor,
@@ -240,13 +246,74 @@ int origin_pool::concurrency_limit() const {
 
 asio::awaitable<step_result> origin_pool::resolve(clock::time_point deadline,
                                                   asio::ip::tcp::resolver::results_type& out) {
-    {
-        std::lock_guard lock(mutex_);
-        if (!addresses_.empty() && clock::now() < addresses_expire_) {
-            out = addresses_;
-            co_return step_result{};
+    const auto ex = co_await asio::this_coro::executor;
+    for (;;) {
+        std::shared_ptr<waiter> w;
+        {
+            std::lock_guard lock(mutex_);
+            if (!addresses_.empty() && clock::now() < addresses_expire_) {
+                out = addresses_;
+                co_return step_result{};
+            }
+            if (!resolving_) {
+                resolving_ = true;
+                break;
+            }
+            w = std::make_shared<waiter>(ex);
+            w->timer.expires_at(deadline);
+            lookup_waiters_.push_back(w);
         }
+        auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        std::lock_guard lock(mutex_);
+        if (w->refused) {
+            co_return step_result{make_error_code(error::shutdown), "client shut down"};
+        }
+        if (!w->looked_up) {
+            lookup_waiters_.erase(std::find(lookup_waiters_.begin(), lookup_waiters_.end(), w));
+            if (ec == asio::error::operation_aborted) {
+                co_return step_result{make_error_code(error::cancelled),
+                                      "cancelled during DNS lookup"};
+            }
+            co_return step_result{make_error_code(error::connect_timeout),
+                                  "DNS lookup of " + dns_name() + " timed out"};
+        }
+        if (w->answer) {
+            out = std::move(w->addresses);
+            co_return std::move(*w->answer);
+        }
+        // That lookup ended for its own request only: look again, this request or another.
     }
+    step_result result;
+    try {
+        result = co_await lookup(deadline, out);
+    } catch (...) {
+        end_lookup(step_result{make_error_code(error::cancelled), {}}, out);
+        throw;
+    }
+    end_lookup(result, out);
+    co_return result;
+}
+
+void origin_pool::end_lookup(const step_result& result,
+                             const asio::ip::tcp::resolver::results_type& addresses) {
+    const bool for_everyone = !result.ec || result.ec == error::resolve_failed;
+    std::lock_guard lock(mutex_);
+    resolving_ = false;
+    for (auto& w : lookup_waiters_) {
+        w->looked_up = true;
+        if (for_everyone) {
+            w->answer = result;
+            w->addresses = addresses;
+        }
+        wake(w);
+    }
+    lookup_waiters_.clear();
+}
+
+// The DNS query itself, bounded by `deadline`; its answer is cached for the DNS TTL.
+asio::awaitable<step_result> origin_pool::lookup(clock::time_point deadline,
+                                                 asio::ip::tcp::resolver::results_type& out) {
+    dns_lookups_.fetch_add(1, std::memory_order_relaxed);
     using namespace asio::experimental::awaitable_operators;
     const auto ex = co_await asio::this_coro::executor;
     asio::ip::tcp::resolver resolver(ex);
@@ -292,6 +359,11 @@ void origin_pool::shutdown() {
             wake(w);
         }
         sleepers_.clear();
+        for (auto& w : lookup_waiters_) {
+            w->refused = true;
+            wake(w);
+        }
+        lookup_waiters_.clear();
         for (connection* c : active_) {
             asio::post(c->owner, [conn = c->shared_from_this()] { conn->cancel(); });
         }

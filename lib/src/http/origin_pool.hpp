@@ -89,9 +89,14 @@ class origin_pool {
     void record(const policy::classification& c, int last_retry_cost, clock::time_point sent_at);
     int concurrency_limit() const;
 
-    // Resolved addresses (the proxy's, through one), cached for the DNS TTL.
+    // Resolved addresses (the proxy's, through one), cached for the DNS TTL. One lookup at a
+    // time: requests arriving meanwhile wait for its answer (a burst of new connections makes
+    // one DNS query, not one each).
     boost::asio::awaitable<step_result> resolve(clock::time_point deadline,
                                                 boost::asio::ip::tcp::resolver::results_type& out);
+    std::uint64_t dns_lookups() const noexcept {
+        return dns_lookups_.load(std::memory_order_relaxed);
+    }
 
     // Closes idle connections, refuses waiters and new requests, cancels requests in flight.
     void shutdown();
@@ -105,6 +110,12 @@ class origin_pool {
     std::size_t admit_limit() const;  // under the lock
     std::shared_ptr<connection> make_connection();
     std::string dns_name() const;  // what resolve() looks up, for messages
+    boost::asio::awaitable<step_result> lookup(clock::time_point deadline,
+                                               boost::asio::ip::tcp::resolver::results_type& out);
+    // Wakes the requests waiting for the lookup; they share its answer unless it was only its
+    // own request's (deadline, cancellation), then one of them looks the name up again.
+    void end_lookup(const step_result& result,
+                    const boost::asio::ip::tcp::resolver::results_type& addresses);
     void link_active(connection* c, const boost::asio::any_io_executor& owner);
     void unlink_active(connection* c);
 
@@ -130,6 +141,9 @@ class origin_pool {
     policy::rng rng_;
     boost::asio::ip::tcp::resolver::results_type addresses_;
     clock::time_point addresses_expire_{};
+    std::atomic<std::uint64_t> dns_lookups_{0};
+    bool resolving_ = false;                               // a lookup is in flight
+    std::vector<std::shared_ptr<waiter>> lookup_waiters_;  // requests waiting for its answer
 };
 
 }  // namespace salvo::http::detail

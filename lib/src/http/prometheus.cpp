@@ -147,6 +147,8 @@ std::string to_prometheus(const metrics_snapshot& m, std::string_view prefix) {
     x.family("stale_retries_total", "counter",
              "Transparent retries after a kept-alive connection turned out closed.");
     x.sample("stale_retries_total", m.stale_retries);
+    x.family("dns_lookups_total", "counter", "DNS queries made; a burst to a new host shares one.");
+    x.sample("dns_lookups_total", m.dns_lookups);
 
     x.family("retries_total", "counter", "Policy retries by cause.");
     for (std::size_t i = 1; i < retry_causes; ++i) {

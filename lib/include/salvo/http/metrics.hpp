@@ -42,6 +42,7 @@ struct metrics_snapshot {
     std::uint64_t tls_handshakes_full = 0;
     std::uint64_t tls_handshakes_resumed = 0;
     std::uint64_t stale_retries = 0;  // transparent retries after a dead keep-alive connection
+    std::uint64_t dns_lookups = 0;    // DNS queries made (a burst to a new host shares one)
     std::array<std::uint64_t, error_kinds> errors{};    // indexed by salvo::http::error
     std::array<std::uint64_t, retry_causes> retries{};  // indexed by salvo::policy::retry_cause
     std::uint64_t retries_given_up = 0;  // retryable, but out of attempts, budget or time
