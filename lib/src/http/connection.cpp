@@ -111,11 +111,6 @@ std::string tls_failure(SSL* ssl, const error_code& ec) {
 
 // Cancellation that arrives between two operations finds none to abort; it is recorded in the
 // coroutine's cancellation state (the caller's) or by cancel() (shutdown), and honoured here.
-asio::awaitable<bool> connection::cancelled() const {
-    const auto state = co_await asio::this_coro::cancellation_state;
-    co_return cancelled_ || state.cancelled() != asio::cancellation_type::none;
-}
-
 connection::connection(const asio::any_io_executor& executor, asio::ssl::context* tls) {
     if (tls != nullptr) {
         tls_.emplace(beast::tcp_stream(executor), *tls);
@@ -127,7 +122,8 @@ connection::connection(const asio::any_io_executor& executor, asio::ssl::context
 asio::awaitable<step_result> connection::connect(
     const asio::ip::tcp::resolver::results_type& addresses, std::string_view host,
     const proxy_route* via, bool verify_peer, session_slot* sessions, clock::time_point deadline) {
-    if (co_await cancelled()) {
+    const auto state = co_await asio::this_coro::cancellation_state;
+    if (stop_requested(state)) {
         co_return fail(error::cancelled, "cancelled before connecting");
     }
     const std::string peer = peer_name(host, via);
@@ -152,7 +148,7 @@ asio::awaitable<step_result> connection::connect(
     if (!tls_) {
         co_return step_result{};
     }
-    if (co_await cancelled()) {
+    if (stop_requested(state)) {
         co_return fail(error::cancelled, "cancelled before the TLS handshake");
     }
     prepare_connection(tls_->native_handle(), host, verify_peer, sessions);
@@ -173,7 +169,8 @@ asio::awaitable<step_result> connection::connect(
 }
 
 asio::awaitable<step_result> connection::open_tunnel(const proxy_route& via) {
-    if (co_await cancelled()) {
+    const auto state = co_await asio::this_coro::cancellation_state;
+    if (stop_requested(state)) {
         co_return fail(error::cancelled, "cancelled before CONNECT");
     }
     const auto request = asio::buffer(via.connect_request);
@@ -208,8 +205,9 @@ asio::awaitable<step_result> connection::open_tunnel(const proxy_route& via) {
 asio::awaitable<step_result> connection::exchange(std::string_view wire, bool head,
                                                   const exchange_limits& limits,
                                                   clock::time_point deadline, response& out) {
+    const auto state = co_await asio::this_coro::cancellation_state;
     reusable_ = false;
-    if (co_await cancelled()) {
+    if (stop_requested(state)) {
         co_return fail(error::cancelled, "cancelled before sending the request");
     }
     tcp().expires_at(deadline);
@@ -227,7 +225,7 @@ asio::awaitable<step_result> connection::exchange(std::string_view wire, bool he
         co_return fail(error::connection_lost, "sending the request failed: " + wec.message());
     }
     out.delivery = delivery::sent;
-    if (co_await cancelled()) {
+    if (stop_requested(state)) {
         co_return fail(error::cancelled,
                        "cancelled after sending the request; the outcome is unknown");
     }

@@ -91,7 +91,12 @@ class connection : public std::enable_shared_from_this<connection> {
         return f(*plain_);
     }
 
-    boost::asio::awaitable<bool> cancelled() const;
+    // Whether to stop before the next step: cancel() was called, or the caller's cancellation
+    // slot fired (`state` is the coroutine's, read once per coroutine: a plain check, where a
+    // coroutine of its own would cost a frame per step).
+    bool stop_requested(const boost::asio::cancellation_state& state) const noexcept {
+        return cancelled_ || state.cancelled() != boost::asio::cancellation_type::none;
+    }
     // CONNECT on the freshly connected TCP stream; fails unless the proxy answers 2xx.
     boost::asio::awaitable<step_result> open_tunnel(const proxy_route& via);
 
