@@ -303,7 +303,8 @@ void add_proxy_secrets(platform::redactor& secrets, const http::proxy_options& p
             continue;
         }
         secrets.add(*proxy);
-        if (auto u = boost::urls::parse_uri(with_scheme(*proxy)); u && u->has_userinfo()) {
+        const std::string url = with_scheme(*proxy);  // the parsed view points into it
+        if (auto u = boost::urls::parse_uri(url); u && u->has_userinfo()) {
             secrets.add(u->user());
             secrets.add(u->password());
             secrets.add(u->encoded_user());

@@ -5,6 +5,7 @@
 #include <salvo/mock/server.hpp>
 #include <salvo/platform/client.hpp>
 
+#include "support/lines.hpp"
 #include "support/subprocess.hpp"
 #include "support/test_server.hpp"
 
@@ -21,7 +22,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,6 +33,8 @@ using namespace salvo;
 using salvo::testing::reply;
 using salvo::testing::seen_request;
 using salvo::testing::test_server;
+
+using salvo::testing::lines_of;
 
 namespace {
 
@@ -54,15 +56,6 @@ process_result run_health_check(const scratch& s, const std::vector<std::string>
         testing::environment_with({"SALVO_USER_SECRET", "SALVO_ORG_SECRET"},
                                   {"SALVO_USER_SECRET=" + user, "SALVO_ORG_SECRET=" + org});
     return testing::wait_for(testing::spawn_process(SALVO_HEALTH_CHECK, args, env, s / "run", in));
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(line);
-    }
-    return lines;
 }
 
 // Creates `n` instances on the mock and deletes the one at `deleted`; returns every id.
