@@ -137,6 +137,24 @@ BOOST_AUTO_TEST_CASE(split_into_existing_and_to_create) {
     BOOST_TEST(p.to_create[1].entry == 2u);
     BOOST_TEST(p.to_create[2].entry == 4u);
     BOOST_TEST(p.to_create[2].hash == entry_hash(entries[4]));
+
+    // The runner's form, with the hashes it already holds, plans the same.
+    std::vector<std::string> hashes;
+    for (const entry& e : entries) {
+        hashes.push_back(entry_hash(e));
+    }
+    const plan q = make_plan(entries, hashes, found);
+    BOOST_TEST_REQUIRE(q.existing.size() == p.existing.size());
+    BOOST_TEST_REQUIRE(q.to_create.size() == p.to_create.size());
+    for (std::size_t i = 0; i < p.existing.size(); ++i) {
+        BOOST_TEST(q.existing[i].entry == p.existing[i].entry);
+        BOOST_TEST(q.existing[i].hash == p.existing[i].hash);
+        BOOST_TEST(q.existing[i].instance.id == p.existing[i].instance.id);
+    }
+    for (std::size_t i = 0; i < p.to_create.size(); ++i) {
+        BOOST_TEST(q.to_create[i].entry == p.to_create[i].entry);
+        BOOST_TEST(q.to_create[i].hash == p.to_create[i].hash);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(nothing_found_means_everything_to_create) {

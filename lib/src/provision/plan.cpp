@@ -68,10 +68,20 @@ std::vector<entry> select_shard(std::vector<entry> entries, shard s) {
 }
 
 plan make_plan(std::span<const entry> entries, const existing_index& found) {
+    std::vector<std::string> hashes;
+    hashes.reserve(entries.size());
+    for (const entry& e : entries) {
+        hashes.push_back(entry_hash(e));
+    }
+    return make_plan(entries, hashes, found);
+}
+
+plan make_plan(std::span<const entry> entries, std::span<const std::string> hashes,
+               const existing_index& found) {
     plan out;
     out.to_create.reserve(entries.size());
     for (std::size_t n = 0; n < entries.size(); ++n) {
-        std::string hash = entry_hash(entries[n]);
+        std::string hash = hashes[n];
         const auto it = found.find(key_tag(hash));
         if (it != found.end()) {
             out.existing.push_back({n, std::move(hash), it->second});

@@ -270,7 +270,7 @@ struct runner::state {
         const auto start = steady::now();
         result_record record = blank(index);
         platform::instance_request request{e.element, e.name, e.configuration,
-                                           tags_for(e, job.batch)};
+                                           tags_for(e, job.batch, hashes[index])};
         for (int round = 1;; ++round) {
             ++summary.create_calls;
             ++record.attempts;
@@ -421,7 +421,7 @@ asio::awaitable<run_summary> runner::run_on_strand() {
         s.emit(ev);
         co_return s.summary;
     }
-    plan p = make_plan(s.job.entries, *found);
+    plan p = make_plan(s.job.entries, s.hashes, *found);
     for (auto& adopted : p.existing) {
         result_record r = s.blank(adopted.entry);
         r.status = result_status::existing;

@@ -66,5 +66,8 @@ struct plan {
 // Splits `entries` (this shard's) into those `found` already holds and those to create, each in
 // the order of `entries`.
 plan make_plan(std::span<const entry> entries, const existing_index& found);
+// The same with each entry's entry_hash already at hand: `hashes[n]` is that of `entries[n]`.
+plan make_plan(std::span<const entry> entries, std::span<const std::string> hashes,
+               const existing_index& found);
 
 }  // namespace salvo::provision
