@@ -31,7 +31,6 @@
 #include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,7 +40,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -314,29 +312,6 @@ class mock_process {
     std::string url_;
 };
 
-double cpu_seconds_now() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-// VmHWM (peak RSS) in KiB; reset_peak_rss() restarts it (Linux: "5" to clear_refs).
-long peak_rss_kib() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.starts_with("VmHWM:")) {
-            return std::atol(line.c_str() + 6);
-        }
-    }
-    return 0;
-}
-
-void reset_peak_rss() {
-    std::ofstream("/proc/self/clear_refs") << "5";
-}
-
 // The manifest of `n` entries in batch `batch`, as an operator would write it.
 std::string bench_manifest(std::size_t n, const std::string& batch) {
     std::string text = R"({"batch": ")" + batch +
@@ -401,8 +376,8 @@ int run_provision_bench(const provision_bench_options& o) {
     reset_mock(base_url);
 
     // 2. Provisioning: parse the manifest, sweep, create, write results - one runner run.
-    reset_peak_rss();
-    const double cpu_start = cpu_seconds_now();
+    salvo::bench::reset_peak_rss();
+    const double cpu_start = salvo::bench::cpu_seconds();
     const auto wall_start = std::chrono::steady_clock::now();
     const std::string batch = "bench-" + std::to_string(::getpid());
     auto loaded =
@@ -432,8 +407,8 @@ int run_provision_bench(const provision_bench_options& o) {
     const auto summary = done.get();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    const double cpu = cpu_seconds_now() - cpu_start;
-    const long peak_kib = peak_rss_kib();
+    const double cpu = salvo::bench::cpu_seconds() - cpu_start;
+    const long peak_kib = salvo::bench::peak_rss_kib();
     std::filesystem::remove(results_path);
     const auto m = client.metrics();
 

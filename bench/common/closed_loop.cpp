@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <string_view>
 
 namespace salvo::bench {
 
@@ -62,15 +63,39 @@ std::uint32_t elapsed_us(bench_clock::time_point start) noexcept {
     return static_cast<std::uint32_t>(std::clamp<long long>(us, 0, UINT32_MAX));
 }
 
-long current_rss_kib() {
+namespace {
+
+// A "Name:   N kB" line of /proc/self/status, in KiB; 0 when absent.
+long status_kib(std::string_view field) {
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line)) {
-        if (line.starts_with("VmRSS:")) {
-            return std::strtol(line.c_str() + 6, nullptr, 10);
+        if (line.starts_with(field) && line.size() > field.size() && line[field.size()] == ':') {
+            return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
         }
     }
     return 0;
+}
+
+}  // namespace
+
+long current_rss_kib() {
+    return status_kib("VmRSS");
+}
+
+long peak_rss_kib() {
+    return status_kib("VmHWM");
+}
+
+void reset_peak_rss() {
+    std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+double cpu_seconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 std::string closed_loop::json_line(const std::string& extra) const {
@@ -90,10 +115,7 @@ std::string closed_loop::json_line(const std::string& extra) const {
     const double seconds =
         measuring_.load() ? std::chrono::duration<double>(end_ - start).count() : 0;
     const auto completed = static_cast<double>(sorted.size());
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    const double cpu = cpu_seconds();
     char text[512];
     std::snprintf(text, sizeof text,
                   "{\"requests\":%zu,\"seconds\":%.4f,\"rps\":%.1f,\"failures\":%llu,"
@@ -101,7 +123,7 @@ std::string closed_loop::json_line(const std::string& extra) const {
                   "\"cpu_seconds\":%.3f,\"max_rss_kib\":%ld",
                   sorted.size(), seconds, seconds > 0 ? completed / seconds : 0.0,
                   static_cast<unsigned long long>(failures_), quantile(0.50), quantile(0.90),
-                  quantile(0.99), sorted.empty() ? 0U : sorted.back(), cpu, usage.ru_maxrss);
+                  quantile(0.99), sorted.empty() ? 0U : sorted.back(), cpu, peak_rss_kib());
     std::string line(text);
     if (!extra.empty()) {
         line.append(",").append(extra);

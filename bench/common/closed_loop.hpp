@@ -55,5 +55,11 @@ std::uint32_t elapsed_us(bench_clock::time_point start) noexcept;
 
 // Current resident set size of this process, in KiB (/proc/self/status VmRSS).
 long current_rss_kib();
+// Peak resident set size since start or since reset_peak_rss(), in KiB (VmHWM).
+long peak_rss_kib();
+// Restarts the peak (Linux: "5" written to /proc/self/clear_refs).
+void reset_peak_rss();
+// User + system CPU time of this process so far, in seconds.
+double cpu_seconds();
 
 }  // namespace salvo::bench
