@@ -1,13 +1,9 @@
 #include "metrics_file.hpp"
 
 #include <salvo/http/prometheus.hpp>
+#include <salvo/provision/atomic_file.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
-#include <system_error>
 
 namespace salvo::cli {
 
@@ -56,11 +52,6 @@ class family_writer {
 
 double d(std::size_t n) {
     return static_cast<double>(n);
-}
-
-[[noreturn]] void fail(int error, const fs::path& path) {
-    throw std::system_error(error, std::generic_category(),
-                            "cannot write metrics file " + path.string());
 }
 
 }  // namespace
@@ -113,47 +104,9 @@ std::string teardown_metrics(const http::metrics_snapshot& engine,
 }
 
 void write_metrics_file(const fs::path& path, std::string_view text) {
-    fs::path temporary = path;
-    temporary += ".tmp";
-    const auto open_temporary = [&temporary] {
-        return ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    };
-    int fd = open_temporary();
-    if (fd < 0 && errno == EEXIST) {
-        ::unlink(temporary.c_str());  // left by a killed run; never written through (symlinks)
-        fd = open_temporary();
-    }
-    if (fd < 0) {
-        fail(errno, path);
-    }
-    const auto give_up = [&](int error) {
-        ::close(fd);
-        ::unlink(temporary.c_str());
-        fail(error, path);
-    };
-    while (!text.empty()) {
-        const ssize_t n = ::write(fd, text.data(), text.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            give_up(n < 0 ? errno : EIO);
-        }
-        text.remove_prefix(static_cast<std::size_t>(n));
-    }
-    if (::fsync(fd) != 0) {
-        give_up(errno);
-    }
-    if (::close(fd) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        fail(error, path);
-    }
-    if (::rename(temporary.c_str(), path.c_str()) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        fail(error, path);
-    }
+    provision::atomic_file file(path, 0644, "metrics file");
+    file.write(text);
+    file.commit();
 }
 
 std::string metrics_path_problem(const fs::path& path) {

@@ -1,5 +1,7 @@
 #include "salvo/provision/results.hpp"
 
+#include "salvo/provision/atomic_file.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -167,110 +169,25 @@ std::string format_result_line(const result_record& r) {
     return line;
 }
 
-namespace {
-
-[[noreturn]] void throw_errno(int error, const std::filesystem::path& path) {
-    throw std::system_error(error, std::generic_category(),
-                            "cannot write results file " + path.string());
-}
-
-// Writes all of `data`; false with errno set on failure.
-bool write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        const ssize_t wrote = ::write(fd, data.data(), data.size());
-        if (wrote < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return false;
-        }
-        data.remove_prefix(static_cast<std::size_t>(wrote));
-    }
-    return true;
-}
-
-// Makes the rename durable. Best effort: the new file is in place whatever happens here.
-void sync_directory(const std::filesystem::path& file) {
-    std::filesystem::path dir = file.parent_path();
-    if (dir.empty()) {
-        dir = ".";
-    }
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
-// Creates "<path>.tmp" for writing (0600), replacing one left by a killed run: never opened
-// through, so a symlink planted there is removed, not followed. Throws naming `path`.
-int create_temporary(const std::filesystem::path& temporary, const std::filesystem::path& path) {
-    const auto open_temporary = [&temporary] {
-        return ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    };
-    int fd = open_temporary();
-    if (fd < 0 && errno == EEXIST) {
-        ::unlink(temporary.c_str());
-        fd = open_temporary();
-    }
-    if (fd < 0) {
-        throw_errno(errno, path);
-    }
-    return fd;
-}
-
-std::filesystem::path temporary_for(const std::filesystem::path& path) {
-    std::filesystem::path temporary = path;
-    temporary += ".tmp";
-    return temporary;
-}
-
-}  // namespace
-
 void check_results_writable(const std::filesystem::path& path) {
-    const auto temporary = temporary_for(path);
-    ::close(create_temporary(temporary, path));
-    ::unlink(temporary.c_str());
+    atomic_file probe(path, 0600, "results file");  // created, then removed uncommitted
 }
 
 void write_results_atomically(const std::filesystem::path& path,
                               std::span<const result_record> records) {
-    const auto temporary = temporary_for(path);
-    const int fd = create_temporary(temporary, path);
-    const auto fail = [&](int error) {
-        ::close(fd);
-        ::unlink(temporary.c_str());
-        throw_errno(error, path);
-    };
-    if (::fchmod(fd, 0600) != 0) {  // the umask may have taken more than group and other bits
-        fail(errno);
-    }
+    atomic_file file(path, 0600, "results file");
     constexpr std::size_t flush_at = 1 << 16;
     std::string buffer;
     buffer.reserve(flush_at + 1024);
     for (const result_record& r : records) {
         buffer += format_result_line(r);
         if (buffer.size() >= flush_at) {
-            if (!write_all(fd, buffer)) {
-                fail(errno);
-            }
+            file.write(buffer);
             buffer.clear();
         }
     }
-    if (!write_all(fd, buffer) || ::fsync(fd) != 0) {
-        fail(errno);
-    }
-    if (::close(fd) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        throw_errno(error, path);
-    }
-    if (::rename(temporary.c_str(), path.c_str()) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        throw_errno(error, path);
-    }
-    sync_directory(path);
+    file.write(buffer);
+    file.commit();
 }
 
 results_file read_results(const std::filesystem::path& path) {
