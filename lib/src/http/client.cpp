@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <unordered_map>
@@ -76,13 +77,16 @@ struct origin_equal {
     }
 };
 
+// Two memchr scans: find_first_of would call memchr once per character of `s`.
 bool has_line_break(std::string_view s) {
-    return s.find_first_of("\r\n") != std::string_view::npos;
+    return std::memchr(s.data(), '\r', s.size()) != nullptr ||
+           std::memchr(s.data(), '\n', s.size()) != nullptr;
 }
 
 // HTTP/1.1 request head and body, written into the connection's reused buffer.
 void serialize(const request& req, const origin& o, std::string_view host_header,
                const std::string& user_agent, bool last, std::string& out) {
+    using namespace std::string_view_literals;  // no strlen per literal
     out.clear();
     const auto method = boost::beast::http::to_string(req.method);
     out.append(method.data(), method.size());
@@ -93,7 +97,7 @@ void serialize(const request& req, const origin& o, std::string_view host_header
     } else {
         out.append(target.data(), target.size());
     }
-    out += " HTTP/1.1\r\nHost: ";
+    out += " HTTP/1.1\r\nHost: "sv;
     out += host_header;
     if (o.port != (o.tls ? 443 : 80)) {
         char digits[8];
@@ -101,7 +105,7 @@ void serialize(const request& req, const origin& o, std::string_view host_header
         out += ':';
         out.append(digits, end);
     }
-    out += "\r\n";
+    out += "\r\n"sv;
     bool has_user_agent = false;
     for (const auto& f : req.headers) {
         using boost::beast::http::field;
@@ -114,34 +118,35 @@ void serialize(const request& req, const origin& o, std::string_view host_header
         const auto n = f.name_string();
         const auto v = f.value();
         out.append(n.data(), n.size());
-        out += ": ";
+        out += ": "sv;
         out.append(v.data(), v.size());
-        out += "\r\n";
+        out += "\r\n"sv;
     }
     if (!has_user_agent && !user_agent.empty()) {
-        out += "User-Agent: ";
+        out += "User-Agent: "sv;
         out += user_agent;
-        out += "\r\n";
+        out += "\r\n"sv;
     }
     const bool has_body = !req.body.empty() || req.method == verb::post ||
                           req.method == verb::put || req.method == verb::patch;
     if (has_body) {
         char digits[24];
         const auto end = std::to_chars(digits, digits + sizeof digits, req.body.size()).ptr;
-        out += "Content-Length: ";
+        out += "Content-Length: "sv;
         out.append(digits, end);
-        out += "\r\n";
+        out += "\r\n"sv;
     }
     if (last) {
-        out += "Connection: close\r\n";
+        out += "Connection: close\r\n"sv;
     }
-    out += "\r\n";
+    out += "\r\n"sv;
     out += req.body;
 }
 
 }  // namespace
 
-struct outcome {
+// What a request ends with: written in place by run(), moved once into the caller's handler.
+struct send_state {
     error_code ec;
     response res;
 };
@@ -295,7 +300,10 @@ asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
     bool fresh = false;
     bool stale_retried = false;
     for (;;) {
-        lease l = co_await pool.acquire(ctx.owner, ctx.deadline, fresh);
+        lease l = pool.take(ctx.owner, ctx.deadline, fresh);
+        if (l.queued) {
+            l = co_await pool.wait(std::move(l), ctx.owner);
+        }
         if (!l.result) {
             res.delivery = delivery::not_sent;
             co_return std::move(l.result);
@@ -372,18 +380,17 @@ asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
     }
 }
 
-asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
+asio::awaitable<void> run(std::shared_ptr<client_impl> impl, request req, send_state& out) {
     co_await asio::this_coro::throw_if_cancelled(false);
     const auto& options = impl->options();
     const auto start = clock::now();
-    outcome result;
-    response& res = result.res;
+    response& res = out.res;
 
     auto finish = [&](error_code ec, std::string diagnostic) {
         if (ec == error::cancelled && impl->shutting_down()) {
             ec = error::shutdown;
         }
-        result.ec = ec;
+        out.ec = ec;
         res.diagnostic = std::move(diagnostic);
         impl->requests_.fetch_add(1, std::memory_order_relaxed);
         if (ec) {
@@ -391,7 +398,6 @@ asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
         }
         impl->latency_.record(
             std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start));
-        return std::move(result);
     };
 
     const auto scheme = req.url.scheme_id();
@@ -445,18 +451,21 @@ asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
         res.headers.clear();
         res.body.clear();
         step_result step = co_await attempt(ctx, res);
-        const auto classified = policy::classify(outcome_of(step.ec, res), ctx.idempotent);
-        pool.record(classified, last_retry_cost, ctx.sent_at);
-        if (!retries) {
+        const auto attempted = outcome_of(step.ec, res);
+        policy::retry_input input;
+        input.classified = policy::classify(attempted, ctx.idempotent);
+        input.attempt = number;
+        input.deadline = ctx.deadline;
+        input.retry_after = attempted.retry_after;
+        if (retries) {
+            input.now = clock::now();
+        }
+        const auto settled = pool.settle(input.classified, last_retry_cost, ctx.sent_at,
+                                         retries ? &options.retry : nullptr, input);
+        if (!settled) {
             co_return finish(step.ec, std::move(step.diagnostic));
         }
-        policy::retry_input input;
-        input.classified = classified;
-        input.attempt = number;
-        input.now = clock::now();
-        input.deadline = ctx.deadline;
-        input.retry_after = outcome_of(step.ec, res).retry_after;
-        const auto decision = pool.decide_retry(options.retry, input);
+        const policy::retry_decision& decision = *settled;
         if (decision.action != policy::retry_action::retry) {
             if (decision.action == policy::retry_action::give_up) {
                 impl->retries_given_up_.fetch_add(1, std::memory_order_relaxed);
@@ -494,36 +503,42 @@ asio::awaitable<outcome> run(std::shared_ptr<client_impl> impl, request req) {
     }
 }
 
-// Completes the caller's handler on its associated executor (else the client's).
+// Completes the caller's handler on its associated executor (else the client's), with what
+// run() left in `state`.
 struct completion {
     send_handler handler;
     asio::any_io_executor fallback;
+    std::unique_ptr<send_state> state;
 
-    void operator()(std::exception_ptr failure, outcome result) {
+    void operator()(std::exception_ptr failure) {
         if (failure) {
-            result.ec = make_error_code(error::cancelled);
+            state->ec = make_error_code(error::cancelled);
             try {
                 std::rethrow_exception(failure);
             } catch (const std::exception& e) {
-                result.res.diagnostic = e.what();
+                state->res.diagnostic = e.what();
             }
         }
         auto ex = asio::get_associated_executor(handler, fallback);
-        asio::dispatch(ex, asio::append(std::move(handler), result.ec, std::move(result.res)));
+        asio::dispatch(ex, asio::append(std::move(handler), state->ec, std::move(state->res)));
     }
 };
 
 }  // namespace
 
-void start_send(const std::shared_ptr<client_impl>& impl, request req, send_handler handler) {
+void start_send(const std::shared_ptr<client_impl>& impl, request&& req, send_handler&& handler) {
     auto slot = asio::get_associated_cancellation_slot(handler);
     // One thread runs everything: the executor already serialises, a strand would only cost.
     asio::any_io_executor ex = impl->options().single_threaded
                                    ? impl->executor()
                                    : asio::any_io_executor(asio::make_strand(impl->executor()));
-    asio::co_spawn(
-        std::move(ex), run(impl, std::move(req)),
-        asio::bind_cancellation_slot(slot, completion{std::move(handler), impl->executor()}));
+    // The outcome lives beside the handler, not in the coroutine's return value: a response
+    // returned through co_spawn would be moved five more times on its way to the caller.
+    auto state = std::make_unique<send_state>();
+    send_state& out = *state;
+    asio::co_spawn(std::move(ex), run(impl, std::move(req), out),
+                   asio::bind_cancellation_slot(
+                       slot, completion{std::move(handler), impl->executor(), std::move(state)}));
 }
 
 }  // namespace detail

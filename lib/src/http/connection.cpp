@@ -242,7 +242,7 @@ asio::awaitable<step_result> connection::exchange(std::string_view wire, bool he
     if (rec) {
         co_return read_failure(rec, parser.got_some());
     }
-    auto message = parser.release();
+    auto& message = parser.get();  // moved from in place: release() would move it once more
     out.status = message.result_int();
     // Bytes beyond the response mean the server broke framing: never reuse the connection.
     reusable_ = message.keep_alive() && read_buffer_.size() == 0;

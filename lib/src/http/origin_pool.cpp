@@ -14,8 +14,8 @@ namespace salvo::http::detail {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-struct origin_pool::waiter {
-    explicit waiter(const asio::any_io_executor& owner) : timer(owner) {}
+struct pool_waiter {
+    explicit pool_waiter(const asio::any_io_executor& owner) : timer(owner) {}
     asio::steady_timer timer;
     std::shared_ptr<connection> granted;  // a kept connection handed over
     bool permit = false;                  // or the right to open a new one
@@ -100,14 +100,14 @@ void origin_pool::serve_waiters() {
     }
 }
 
-asio::awaitable<lease> origin_pool::acquire(const asio::any_io_executor& owner,
-                                            clock::time_point deadline, bool fresh) {
-    std::shared_ptr<waiter> w;
+lease origin_pool::take(const asio::any_io_executor& owner, clock::time_point deadline,
+                        bool fresh) {
+    lease out;
     std::vector<std::shared_ptr<connection>> expired;
     {
         std::lock_guard lock(mutex_);
         if (closed_) {
-            co_return lease{nullptr, false, {make_error_code(error::shutdown), "client shut down"}};
+            return lease::refused(error::shutdown, "client shut down");
         }
         const auto now = clock::now();
         while (!idle_.empty() && now - idle_.front()->idle_since >= options_.idle_timeout) {
@@ -117,59 +117,58 @@ asio::awaitable<lease> origin_pool::acquire(const asio::any_io_executor& owner,
         }
         const bool admitted = waiters_.empty() && active_.size() + permits_ < admit_limit();
         if (admitted && !fresh && !idle_.empty()) {
-            auto conn = std::move(idle_.back());
+            out.conn = std::move(idle_.back());
+            out.reused = true;
             idle_.pop_back();
-            link_active(conn.get(), owner);
-            co_return lease{std::move(conn), true, {}};
+            link_active(out.conn.get(), owner);
+        } else {
+            if (admitted && open_ >= options_.max_connections_per_origin && !idle_.empty()) {
+                expired.push_back(std::move(idle_.front()));  // make room for a fresh connection
+                idle_.pop_front();
+                --open_;
+            }
+            if (admitted && open_ < options_.max_connections_per_origin) {
+                ++open_;
+                out.conn = make_connection();
+                link_active(out.conn.get(), owner);
+            } else {
+                out.queued = std::make_shared<waiter>(owner);
+                out.queued->timer.expires_at(deadline);
+                waiters_.push_back(out.queued);
+            }
         }
-        if (admitted && open_ >= options_.max_connections_per_origin && !idle_.empty()) {
-            expired.push_back(std::move(idle_.front()));  // make room for a fresh connection
-            idle_.pop_front();
-            --open_;
-        }
-        if (admitted && open_ < options_.max_connections_per_origin) {
-            ++open_;
-            auto conn = make_connection();
-            link_active(conn.get(), owner);
-            co_return lease{std::move(conn), false, {}};
-        }
-        w = std::make_shared<waiter>(owner);
-        w->timer.expires_at(deadline);
-        waiters_.push_back(w);
     }
     for (auto& c : expired) {
         c->close();
     }
-    expired.clear();
+    return out;
+}
 
+asio::awaitable<lease> origin_pool::wait(lease queued, const asio::any_io_executor& owner) {
+    const std::shared_ptr<waiter> w = std::move(queued.queued);
     auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     std::lock_guard lock(mutex_);
     if (w->granted) {
-        co_return lease{std::move(w->granted), true, {}};
+        co_return lease::lent(std::move(w->granted), true);
     }
     if (w->permit) {
         --permits_;
         auto conn = make_connection();
         link_active(conn.get(), owner);
-        co_return lease{std::move(conn), false, {}};
+        co_return lease::lent(std::move(conn), false);
     }
     if (!w->refused) {
         waiters_.erase(std::find(waiters_.begin(), waiters_.end(), w));
     }
     if (w->refused || closed_) {
-        co_return lease{nullptr, false, {make_error_code(error::shutdown), "client shut down"}};
+        co_return lease::refused(error::shutdown, "client shut down");
     }
     if (ec == asio::error::operation_aborted) {
-        co_return lease{
-            nullptr,
-            false,
-            {make_error_code(error::cancelled), "cancelled while waiting for a connection"}};
+        co_return lease::refused(error::cancelled, "cancelled while waiting for a connection");
     }
-    co_return lease{nullptr,
-                    false,
-                    {make_error_code(error::pool_timeout),
-                     "no connection to " + origin_.host + " became free before the deadline (" +
-                         std::to_string(active_.size()) + " in use)"}};
+    co_return lease::refused(error::pool_timeout, "no connection to " + origin_.host +
+                                                      " became free before the deadline (" +
+                                                      std::to_string(active_.size()) + " in use)");
 }
 
 void origin_pool::release(const std::shared_ptr<connection>& conn, bool keep) {
@@ -212,19 +211,28 @@ asio::awaitable<error_code> origin_pool::sleep(const asio::any_io_executor& owne
 }
 
 clock::duration origin_pool::reserve_rate(clock::time_point now) {
+    if (rate_.unlimited()) {  // fixed at construction: no lock needed to read it
+        return clock::duration::zero();
+    }
     std::lock_guard lock(mutex_);
     return rate_.reserve(now);
 }
 
-policy::retry_decision origin_pool::decide_retry(const policy::retry_policy& retry,
-                                                 const policy::retry_input& input) {
+std::optional<policy::retry_decision> origin_pool::settle(const policy::classification& c,
+                                                          int last_retry_cost,
+                                                          clock::time_point sent_at,
+                                                          const policy::retry_policy* retry,
+                                                          const policy::retry_input& input) {
     std::lock_guard lock(mutex_);
-    return policy::decide_retry(retry, input, budget_ ? &*budget_ : nullptr, rng_);
+    record(c, last_retry_cost, sent_at);
+    if (retry == nullptr) {
+        return std::nullopt;
+    }
+    return policy::decide_retry(*retry, input, budget_ ? &*budget_ : nullptr, rng_);
 }
 
 void origin_pool::record(const policy::classification& c, int last_retry_cost,
                          clock::time_point sent_at) {
-    std::lock_guard lock(mutex_);
     if (c.healthy_response && budget_) {
         budget_->on_success(last_retry_cost);
     }

@@ -37,11 +37,27 @@ struct origin {
     std::uint16_t port = 0;
 };
 
-// A connection lent to one request. `reused` is false for a new, not yet connected one.
+struct pool_waiter;  // a request waiting for a connection (or for a DNS answer)
+
+// A connection lent to one request. `reused` is false for a new, not yet connected one. With
+// neither a connection nor an error, the request is `queued` for the next one freed.
 struct lease {
     std::shared_ptr<connection> conn;
     bool reused = false;
     step_result result;
+    std::shared_ptr<pool_waiter> queued;
+
+    static lease lent(std::shared_ptr<connection> c, bool reused) {
+        lease l;
+        l.conn = std::move(c);
+        l.reused = reused;
+        return l;
+    }
+    static lease refused(error e, std::string why) {
+        lease l;
+        l.result = {make_error_code(e), std::move(why)};
+        return l;
+    }
 };
 
 class origin_pool {
@@ -69,8 +85,10 @@ class origin_pool {
     // An idle connection, a new one if under the cap, or the next one freed, in FIFO order,
     // waiting no later than `deadline`. `fresh` refuses idle connections (after a stale one).
     // `owner` is the strand of the requesting operation (shutdown cancels through it).
-    boost::asio::awaitable<lease> acquire(const boost::asio::any_io_executor& owner,
-                                          clock::time_point deadline, bool fresh);
+    // take() answers at once when it can - the common case, with no coroutine frame to
+    // allocate; a lease it returns `queued` is then awaited with wait().
+    lease take(const boost::asio::any_io_executor& owner, clock::time_point deadline, bool fresh);
+    boost::asio::awaitable<lease> wait(lease queued, const boost::asio::any_io_executor& owner);
 
     // Gives a connection back: kept (or handed to the first waiter) when `keep`, else closed
     // and its place in the cap given to the first waiter.
@@ -83,10 +101,12 @@ class origin_pool {
 
     // The policy state, under the pool's lock.
     clock::duration reserve_rate(clock::time_point now);
-    policy::retry_decision decide_retry(const policy::retry_policy& retry,
-                                        const policy::retry_input& input);
-    // Feeds an attempt's outcome to the budget and the adaptive limit.
-    void record(const policy::classification& c, int last_retry_cost, clock::time_point sent_at);
+    // Feeds an attempt's outcome to the budget and the adaptive limit and, with a `retry`
+    // policy, decides whether to repeat it: one lock per attempt.
+    std::optional<policy::retry_decision> settle(const policy::classification& c,
+                                                 int last_retry_cost, clock::time_point sent_at,
+                                                 const policy::retry_policy* retry,
+                                                 const policy::retry_input& input);
     int concurrency_limit() const;
 
     // Resolved addresses (the proxy's, through one), cached for the DNS TTL. One lookup at a
@@ -104,7 +124,9 @@ class origin_pool {
     std::size_t open_connections() const;
 
   private:
-    struct waiter;
+    using waiter = pool_waiter;
+    void record(const policy::classification& c, int last_retry_cost,
+                clock::time_point sent_at);  // under the lock
     void wake(const std::shared_ptr<waiter>& w);
     void serve_waiters();             // under the lock
     std::size_t admit_limit() const;  // under the lock

@@ -28,7 +28,7 @@ namespace salvo::http {
 namespace detail {
 class client_impl;
 using send_handler = boost::asio::any_completion_handler<void(boost::system::error_code, response)>;
-void start_send(const std::shared_ptr<client_impl>& impl, request req, send_handler handler);
+void start_send(const std::shared_ptr<client_impl>& impl, request&& req, send_handler&& handler);
 }  // namespace detail
 
 class client {
@@ -46,7 +46,7 @@ class client {
                   boost::asio::deferred_t>
     auto async_send(request req, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, response)>(
-            [impl = impl_](auto handler, request r) {
+            [impl = impl_](auto handler, request&& r) {
                 detail::start_send(impl, std::move(r), detail::send_handler(std::move(handler)));
             },
             token, std::move(req));
