@@ -4,9 +4,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -29,7 +29,17 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+// Deferred, not use_awaitable: co_await then keeps the operation in the caller's frame, where
+// use_awaitable makes a coroutine frame per operation that stays allocated while it is pending.
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+
+// The same for Beast's initiating functions, which want a token that names its return type:
+// `start` gets the handler itself.
+template <class Signature, class Start>
+auto deferred_beast(Start start) {
+    return asio::async_initiate<const decltype(nothrow)&, Signature>(
+        [](auto handler, Start s) { s(std::move(handler)); }, nothrow, std::move(start));
+}
 constexpr std::uint32_t proxy_header_limit = 16 * 1024;
 
 bool is_eof_like(const error_code& ec) {
@@ -113,7 +123,8 @@ std::string tls_failure(SSL* ssl, const error_code& ec) {
 // coroutine's cancellation state (the caller's) or by cancel() (shutdown), and honoured here.
 connection::connection(const asio::any_io_executor& executor, asio::ssl::context* tls) {
     if (tls != nullptr) {
-        tls_.emplace(beast::tcp_stream(executor), *tls);
+        tls_ = std::make_unique<asio::ssl::stream<beast::tcp_stream>>(beast::tcp_stream(executor),
+                                                                      *tls);
     } else {
         plain_.emplace(executor);
     }
@@ -128,7 +139,8 @@ asio::awaitable<step_result> connection::connect(
     }
     const std::string peer = peer_name(host, via);
     tcp().expires_at(deadline);  // covers the tunnel and the handshake too
-    auto [ec, endpoint] = co_await tcp().async_connect(addresses, nothrow);
+    auto [ec, endpoint] = co_await deferred_beast<void(error_code, asio::ip::tcp::endpoint)>(
+        [&](auto handler) { tcp().async_connect(addresses, std::move(handler)); });
     if (ec == beast::error::timeout) {
         co_return fail(error::connect_timeout, "TCP connect to " + peer + " timed out");
     }
@@ -183,7 +195,8 @@ asio::awaitable<step_result> connection::open_tunnel(const proxy_route& via) {
     beast::http::response_parser<beast::http::empty_body> parser;
     parser.header_limit(proxy_header_limit);
     parser.skip(true);
-    auto [rec, read] = co_await beast::http::async_read(tcp(), buffer, parser, nothrow);
+    auto [rec, read] = co_await deferred_beast<void(error_code, std::size_t)>(
+        [&](auto handler) { beast::http::async_read(tcp(), buffer, parser, std::move(handler)); });
     if (rec) {
         co_return tunnel_failure(via, rec);
     }
@@ -212,8 +225,9 @@ asio::awaitable<step_result> connection::exchange(std::string_view wire, bool he
     }
     tcp().expires_at(deadline);
     const auto buffer = asio::buffer(wire.data(), wire.size());
-    auto [wec, written] =
-        co_await on_stream([&](auto& s) { return asio::async_write(s, buffer, nothrow); });
+    auto [wec, written] = co_await deferred_beast<void(error_code, std::size_t)>([&](auto handler) {
+        on_stream([&](auto& s) { asio::async_write(s, buffer, std::move(handler)); });
+    });
     if (wec) {
         out.delivery = written == 0 && !tls_ ? delivery::not_sent : delivery::sent;
         if (wec == asio::error::operation_aborted) {
@@ -230,26 +244,34 @@ asio::awaitable<step_result> connection::exchange(std::string_view wire, bool he
                        "cancelled after sending the request; the outcome is unknown");
     }
 
-    beast::http::response_parser<beast::http::string_body> parser;
+    response_parser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
     parser.body_limit(limits.body_limit);
     parser.skip(head);
-    auto [rec, read] = co_await on_stream(
-        [&](auto& s) { return beast::http::async_read(s, read_buffer_, parser, nothrow); });
+    auto [rec, read] = co_await deferred_beast<void(error_code, std::size_t)>([&](auto handler) {
+        on_stream(
+            [&](auto& s) { beast::http::async_read(s, read_buffer_, parser, std::move(handler)); });
+    });
     if (parser.got_some()) {
         out.delivery = delivery::answered;
     }
     if (rec) {
         co_return read_failure(rec, parser.got_some());
     }
-    auto& message = parser.get();  // moved from in place: release() would move it once more
+    take_response(parser, out);
+    co_return step_result{};
+}
+
+// Out of the coroutine, so the message takes no room in its frame; moved from the parser in
+// place (release() would move it once more).
+void connection::take_response(response_parser& parser, response& out) {
+    auto& message = parser.get();
     out.status = message.result_int();
     // Bytes beyond the response mean the server broke framing: never reuse the connection.
     reusable_ = message.keep_alive() && read_buffer_.size() == 0;
     out.body = std::move(message.body());
     out.headers = std::move(message.base());
     ++requests_served;
-    co_return step_result{};
 }
 
 bool connection::peer_closed() const noexcept {

@@ -1,6 +1,7 @@
 #include "http/origin_pool.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -61,6 +62,7 @@ void origin_pool::link_active(connection* c, const asio::any_io_executor& owner)
 }
 
 void origin_pool::unlink_active(connection* c) {
+    c->owner = nullptr;  // a kept connection must not keep the last request's strand alive
     connection* last = active_.back();
     active_[c->active_index] = last;
     last->active_index = c->active_index;
@@ -146,7 +148,7 @@ lease origin_pool::take(const asio::any_io_executor& owner, clock::time_point de
 
 asio::awaitable<lease> origin_pool::wait(lease queued, const asio::any_io_executor& owner) {
     const std::shared_ptr<waiter> w = std::move(queued.queued);
-    auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::deferred));
     std::lock_guard lock(mutex_);
     if (w->granted) {
         co_return lease::lent(std::move(w->granted), true);
@@ -201,7 +203,7 @@ asio::awaitable<error_code> origin_pool::sleep(const asio::any_io_executor& owne
         }
         sleepers_.push_back(w);
     }
-    auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::deferred));
     std::lock_guard lock(mutex_);
     if (w->refused) {
         co_return make_error_code(error::shutdown);
@@ -271,7 +273,7 @@ asio::awaitable<step_result> origin_pool::resolve(clock::time_point deadline,
             w->timer.expires_at(deadline);
             lookup_waiters_.push_back(w);
         }
-        auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::deferred));
         std::lock_guard lock(mutex_);
         if (w->refused) {
             co_return step_result{make_error_code(error::shutdown), "client shut down"};
