@@ -86,6 +86,7 @@ class client {
     boost::asio::awaitable<result<>> delete_instance(std::int64_t id, call_options options = {});
 
     const boost::urls::url& base_url() const noexcept { return base_url_; }
+    http::client& engine() const noexcept { return *http_; }
     // The run's secrets, redacted from every failure message; callers may add their own and use
     // it for their output.
     redactor& secrets() noexcept { return secrets_; }
