@@ -200,6 +200,18 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped_as_boost_json_does) {
         all.push_back(static_cast<char>(c));
     }
     BOOST_TEST(written(all) == json::serialize(json::string(all)));
+    // each special byte at each position of strings around the 8-byte steps
+    const char specials[] = {'"', '\\', '\0', '\x1f', '\n', ' ', '\x7f', '\x80', '\xff', '/', '!'};
+    for (std::size_t length = 1; length <= 34; ++length) {
+        for (std::size_t at = 0; at < length; ++at) {
+            for (const char special : specials) {
+                std::string text(length, 'a');
+                text[at] = special;
+                text[length - 1 - at] = special == '"' ? '\\' : '"';
+                BOOST_TEST(written(text) == json::serialize(json::string(text)));
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(values_are_written_as_boost_json_does) {

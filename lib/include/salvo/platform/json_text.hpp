@@ -10,10 +10,26 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 namespace salvo::platform::json_text {
+
+namespace detail {
+
+// True when one of the 8 bytes of `word` is a control character, '"' or '\\' (exact: the
+// borrow tricks can only err on bytes after a true match).
+inline bool has_special_byte(std::uint64_t word) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    const std::uint64_t quote = word ^ (ones * '"');
+    const std::uint64_t backslash = word ^ (ones * '\\');
+    const std::uint64_t control = (word - ones * 0x20) & ~word;
+    return ((control | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs) != 0;
+}
+
+}  // namespace detail
 
 // `text` as a JSON string, quotes included, escaped as Boost.JSON does: `"` and `\` behind a
 // backslash, \b \t \n \f \r, other control characters as \u00xx; every other byte (UTF-8
@@ -25,15 +41,29 @@ inline void append_string(std::string& out, std::string_view text) {
         "\0\0\"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
         "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\\\0\0\0";
     static constexpr char hex[] = "0123456789abcdef";
+    const char* const data = text.data();
+    const std::size_t size = text.size();
+    out.reserve(out.size() + size + 2);
     out.push_back('"');
-    std::size_t plain = 0;  // start of the run of bytes not yet copied
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t plain = 0;  // start of the bytes not yet copied
+    std::size_t i = 0;
+    while (i < size) {
+        // Eight bytes at a time while none needs an escape: the usual case, by far.
+        if (i + 8 <= size) {
+            std::uint64_t word;
+            std::memcpy(&word, data + i, sizeof word);
+            if (!detail::has_special_byte(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        const auto c = static_cast<unsigned char>(data[i]);
         if (c >= sizeof escape - 1 || escape[c] == '\0') {
+            ++i;
             continue;
         }
-        out.append(text.data() + plain, i - plain);
-        plain = i + 1;
+        out.append(data + plain, i - plain);
+        plain = ++i;
         if (escape[c] == 'u') {
             const char u[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             out.append(u, sizeof u);
@@ -42,7 +72,7 @@ inline void append_string(std::string& out, std::string_view text) {
             out.append(e, sizeof e);
         }
     }
-    out.append(text.data() + plain, text.size() - plain);
+    out.append(data + plain, size - plain);
     out.push_back('"');
 }
 
