@@ -325,6 +325,36 @@ BOOST_AUTO_TEST_CASE(an_instance_read_from_text_is_the_one_the_dom_reads) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_created_instance_is_checked_as_fully_and_keeps_id_token_and_name) {
+    for (const std::string& text : answers) {
+        BOOST_TEST_CONTEXT("answer " << text) {
+            json::error_code full_ec;
+            json::error_code lean_ec;
+            std::string full_problem;
+            std::string lean_problem;
+            platform::instance full;
+            platform::created_instance lean;
+            try {
+                full = platform::parse_instance(text, full_ec);
+            } catch (const platform::invalid_field& e) {
+                full_problem = e.what();
+            }
+            try {
+                lean = platform::parse_created_instance(text, lean_ec);
+            } catch (const platform::invalid_field& e) {
+                lean_problem = e.what();
+            }
+            BOOST_TEST(lean_ec == full_ec);
+            BOOST_TEST(lean_problem == full_problem);
+            if (!full_ec && full_problem.empty()) {
+                BOOST_TEST(lean.id == full.id);
+                BOOST_TEST(lean.token == full.token);
+                BOOST_TEST(lean.name == full.name);
+            }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(malformed_answers_name_the_field) {
     BOOST_TEST(sax_instance(R"({"token": "t", "name": "n", "element": {"key": "k"}})") ==
                "instance.id: missing");

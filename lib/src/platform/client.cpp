@@ -156,7 +156,7 @@ http::request client::make_request(http::verb method, const boost::urls::url& ur
     return req;
 }
 
-result<http::response> client::settle(std::string_view call, const error_code& ec,
+std::optional<failure> client::settle(std::string_view call, const error_code& ec,
                                       http::response& res,
                                       const json::object* configuration) const {
     if (ec) {
@@ -202,32 +202,45 @@ result<http::response> client::settle(std::string_view call, const error_code& e
         f.api = std::move(body);
         return f;
     }
-    return std::move(res);
+    return std::nullopt;
+}
+
+http::request client::create_request(std::string_view body, const call_options& options) const {
+    http::request req = make_request(http::verb::post, instances_url_, options);
+    req.headers.set(field::content_type, "application/json");
+    req.body.assign(body.data(), body.size());
+    return req;
 }
 
 asio::awaitable<result<instance>> client::create_instance(instance_request request,
                                                           call_options options) {
+    constexpr std::string_view call = "create_instance";
     std::string body;
     write_instance_request(body, request);
-    co_return co_await create_instance(std::string_view(body), request.configuration, options);
-}
-
-asio::awaitable<result<instance>> client::create_instance(std::string_view body,
-                                                          const json::object& configuration,
-                                                          call_options options) {
-    constexpr std::string_view call = "create_instance";
-    http::request req = make_request(http::verb::post, instances_url_, options);
-    req.headers.set(field::content_type, "application/json");
-    req.body.assign(body.data(), body.size());
-
-    auto sent = co_await http_->async_send(std::move(req), asio::as_tuple(asio::deferred));
-    auto answer = settle(call, std::get<0>(sent), std::get<1>(sent), &configuration);
-    if (!answer) {
-        co_return std::move(answer).error();
+    auto sent =
+        co_await http_->async_send(create_request(body, options), asio::as_tuple(asio::deferred));
+    http::response& res = std::get<1>(sent);
+    if (auto failed = settle(call, std::get<0>(sent), res, &request.configuration)) {
+        co_return std::move(*failed);
     }
     co_return read_answer<instance>(
-        call, *answer, secrets_, &configuration,
+        call, res, secrets_, &request.configuration,
         [](std::string_view text, error_code& ec) { return parse_instance(text, ec); });
+}
+
+asio::awaitable<result<created_instance>> client::create_instance(std::string_view body,
+                                                                  const json::object& configuration,
+                                                                  call_options options) {
+    constexpr std::string_view call = "create_instance";
+    auto sent =
+        co_await http_->async_send(create_request(body, options), asio::as_tuple(asio::deferred));
+    http::response& res = std::get<1>(sent);
+    if (auto failed = settle(call, std::get<0>(sent), res, &configuration)) {
+        co_return std::move(*failed);
+    }
+    co_return read_answer<created_instance>(
+        call, res, secrets_, &configuration,
+        [](std::string_view text, error_code& ec) { return parse_created_instance(text, ec); });
 }
 
 asio::awaitable<result<instance_page>> client::list_instances(std::vector<std::string> tags,
@@ -257,11 +270,10 @@ asio::awaitable<result<instance_page>> client::list_instances(std::vector<std::s
     req.url.set_encoded_query(query);
 
     auto sent = co_await http_->async_send(std::move(req), asio::as_tuple(asio::deferred));
-    auto answer = settle(call, std::get<0>(sent), std::get<1>(sent), nullptr);
-    if (!answer) {
-        co_return std::move(answer).error();
+    http::response& res = std::get<1>(sent);
+    if (auto failed = settle(call, std::get<0>(sent), res, nullptr)) {
+        co_return std::move(*failed);
     }
-    http::response& res = *answer;
     instance_page page;
     if (const auto it = res.headers.find(total_count_header); it != res.headers.end()) {
         const std::string_view text = it->value();
@@ -323,12 +335,12 @@ asio::awaitable<result<instance>> client::get_instance(std::int64_t id, call_opt
     constexpr std::string_view call = "get_instance";
     http::request req = make_request(http::verb::get, instance_url(id), options);
     auto sent = co_await http_->async_send(std::move(req), asio::as_tuple(asio::deferred));
-    auto answer = settle(call, std::get<0>(sent), std::get<1>(sent), nullptr);
-    if (!answer) {
-        co_return std::move(answer).error();
+    http::response& res = std::get<1>(sent);
+    if (auto failed = settle(call, std::get<0>(sent), res, nullptr)) {
+        co_return std::move(*failed);
     }
     co_return read_answer<instance>(
-        call, *answer, secrets_, nullptr,
+        call, res, secrets_, nullptr,
         [](std::string_view text, error_code& ec) { return parse_instance(text, ec); });
 }
 
@@ -336,9 +348,8 @@ asio::awaitable<result<>> client::delete_instance(std::int64_t id, call_options 
     constexpr std::string_view call = "delete_instance";
     http::request req = make_request(http::verb::delete_, instance_url(id), options);
     auto sent = co_await http_->async_send(std::move(req), asio::as_tuple(asio::deferred));
-    auto answer = settle(call, std::get<0>(sent), std::get<1>(sent), nullptr);
-    if (!answer) {
-        co_return std::move(answer).error();
+    if (auto failed = settle(call, std::get<0>(sent), std::get<1>(sent), nullptr)) {
+        co_return std::move(*failed);
     }
     co_return result<>();
 }

@@ -294,7 +294,9 @@ class instance_handler {
     static constexpr std::size_t max_key_size = std::size_t(-1);
 
     // `list`: the document is an array of instances ("instances[n]..."), else one instance.
-    instance_handler(bool list, std::string_view path) : list_(list), path_(path) {}
+    // `keep_all` false: only id, token and name are kept (everything is still checked).
+    instance_handler(bool list, std::string_view path, bool keep_all = true)
+        : list_(list), keep_all_(keep_all), path_(path) {}
 
     std::vector<instance> instances;  // list: those read so far, in order
     instance single;                  // one instance: the result
@@ -491,6 +493,9 @@ class instance_handler {
                         current().tags = seen::ok;
                         current().bad_tag.reset();
                         current().value.tags.clear();
+                        if (keep_all_) {
+                            current().value.tags.reserve(4);
+                        }
                     } else {
                         instance_value(up.key, k, {}, 0, false);
                     }
@@ -573,7 +578,9 @@ class instance_handler {
                 break;
             case field::created_date:
                 in.created_date = as_seen(k == kind::string, k);
-                v.created_date.assign(text);
+                if (keep_all_) {
+                    v.created_date.assign(text);
+                }
                 break;
             case field::element:  // not an object (that is a frame of its own)
                 in.element = element_fields{};
@@ -609,11 +616,15 @@ class instance_handler {
                 break;
             case field::key:
                 in.key = as_seen(k == kind::string, k);
-                v.key.assign(text);
+                if (keep_all_) {
+                    v.key.assign(text);
+                }
                 break;
             case field::name:
                 in.name = as_seen(k == kind::string, k);
-                v.name.assign(text);
+                if (keep_all_) {
+                    v.name.assign(text);
+                }
                 break;
             default:
                 break;
@@ -624,13 +635,16 @@ class instance_handler {
         instance_fields& in = current();
         const std::size_t index = top.count++;
         if (k == kind::string) {
-            in.value.tags.emplace_back(text);
+            if (keep_all_) {
+                in.value.tags.emplace_back(text);
+            }
         } else if (!in.bad_tag) {
             in.bad_tag = index;
         }
     }
 
     bool list_;
+    bool keep_all_;
     std::string_view path_;
     std::array<frame, 40> frames_{};
     std::size_t depth_ = 0;
@@ -658,6 +672,16 @@ instance parse_instance(std::string_view text, error_code& ec, std::string_view 
     }
     p.handler().check();
     return std::move(p.handler().single);
+}
+
+created_instance parse_created_instance(std::string_view text, error_code& ec) {
+    json::basic_parser<instance_handler> p(json::parse_options{}, false, "instance", false);
+    if (!parse_with(text, p, ec)) {
+        return {};
+    }
+    p.handler().check();
+    instance& i = p.handler().single;
+    return created_instance{i.id, std::move(i.token), std::move(i.name)};
 }
 
 std::vector<instance> parse_instances(std::string_view text, error_code& ec) {

@@ -59,8 +59,9 @@ class client {
 
     // The same with the body already written (write_instance_request): a bulk caller writes
     // an entry's body once and may send it again. `configuration` is the one in the body (its
-    // values are redacted from the failure). Both must outlive the call.
-    boost::asio::awaitable<result<instance>> create_instance(
+    // values are redacted from the failure). Both must outlive the call. The answer is checked
+    // as fully; only what a bulk caller keeps of it is returned (parse_created_instance).
+    boost::asio::awaitable<result<created_instance>> create_instance(
         std::string_view body, const boost::json::object& configuration, call_options options = {});
 
     // GET /instances?tags[]=T...&pageSize=N[&nextPage=P]: one page of the instances carrying
@@ -97,9 +98,10 @@ class client {
     boost::urls::url instance_url(std::int64_t id) const;   // .../instances/{id}
     http::request make_request(http::verb method, const boost::urls::url& url,
                                const call_options& options) const;
-    // The engine's completion as a result: an engine error or an error answer becomes a
-    // failure (redacted, with `configuration`'s values when given), a 2xx answer the response.
-    result<http::response> settle(std::string_view call, const boost::system::error_code& ec,
+    http::request create_request(std::string_view body, const call_options& options) const;
+    // The engine's completion: an engine error or an error answer becomes a failure (redacted,
+    // with `configuration`'s values when given); nullopt for a 2xx answer, left in `res`.
+    std::optional<failure> settle(std::string_view call, const boost::system::error_code& ec,
                                   http::response& res,
                                   const boost::json::object* configuration) const;
 

@@ -115,6 +115,17 @@ instance parse_instance(std::string_view text, boost::system::error_code& ec,
 // A JSON array of instances, named "instances[3]" in errors.
 std::vector<instance> parse_instances(std::string_view text, boost::system::error_code& ec);
 
+// What a bulk caller keeps of an instance it created. The answer it comes from is checked as
+// parse_instance checks it (the same problems, the same messages); only these are kept.
+struct created_instance {
+    std::int64_t id = 0;
+    std::string token;  // a secret
+    std::string name;
+
+    friend bool operator==(const created_instance&, const created_instance&) = default;
+};
+created_instance parse_created_instance(std::string_view text, boost::system::error_code& ec);
+
 // Printable forms, never holding a secret: the instance as JSON with "token":"***"; the request
 // as JSON with every configuration value "***" (keys kept); the error as one line.
 std::string to_string(const instance& i);
