@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
 #include <boost/test/unit_test.hpp>
@@ -94,6 +96,39 @@ BOOST_AUTO_TEST_CASE(record_json_shape) {
     BOOST_TEST(format_result_line(transport).find(
                    R"("error":{"status":null,"message":"connection refused","requestId":null})") !=
                std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(lines_are_what_boost_json_writes) {
+    result_record odd = failed("quote \" backslash \\ slash / tab \t");
+    constexpr char controls[] = "nul \0 bell \x07 unit \x1f del \x7f";
+    odd.key = std::string(controls, sizeof controls - 1);
+    odd.element = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";
+    odd.id = -9223372036854775807LL - 1;
+    odd.token = "tok\r\n\b\f";
+    odd.attempts = 2147483647;
+    odd.error = result_error{-1, "line one\nline \"two\"", std::string("req\x01")};
+    result_record no_request = failed("n");
+    no_request.error = result_error{std::nullopt, "", std::nullopt};
+    result_record empty;
+    for (const result_record& r : {created("a", 1), failed("b"), odd, no_request, empty}) {
+        const std::string line = format_result_line(r);
+        BOOST_TEST(line == boost::json::serialize(boost::json::value_from(r)) + "\n");
+        BOOST_TEST((boost::json::value_to<result_record>(boost::json::parse(line)) == r));
+        std::string appended = "before\n";
+        append_result_line(appended, r);
+        BOOST_TEST(appended == "before\n" + line);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(records_by_position_leave_out_unhandled_entries) {
+    temp_dir dir;
+    const fs::path out = dir / "run.results.jsonl";
+    std::vector<std::optional<result_record>> records(4);
+    records[1] = created("a", 1);
+    records[3] = failed("b");
+    BOOST_TEST(write_entry_results_atomically(out, records) == 2u);
+    BOOST_TEST(mode_of(out) == 0600u);
+    BOOST_TEST(read_all(out) == format_result_line(*records[1]) + format_result_line(*records[3]));
 }
 
 BOOST_AUTO_TEST_CASE(record_round_trip) {

@@ -56,40 +56,34 @@ failure invalid_response(std::string_view call, http::response& res, std::string
     return f;
 }
 
-// The body as JSON, read by `read`; any problem becomes an invalid_response failure.
-template <class T, class Read>
-result<T> read_body(std::string_view call, http::response& res, const redactor& secrets,
-                    std::span<const std::string> extra, Read read) {
-    error_code ec;
-    // One arena for the whole parse, on the stack while it fits: the value lives only until
-    // `read` has copied what it needs, so per-node allocations would be wasted work.
-    unsigned char scratch[4096];
-    json::monotonic_resource arena(scratch, sizeof scratch);
-    const json::value jv = json::parse(res.body, ec, &arena);
-    if (ec) {
-        return invalid_response(call, res, "body is not JSON (" + ec.message() + ")", secrets,
-                                extra);
-    }
-    try {
-        return read(jv);
-    } catch (const invalid_field& e) {
-        return invalid_response(call, res, e.what(), secrets, extra);
-    }
-}
-
-std::vector<instance> instances_from_json(const json::value& jv) {
-    constexpr std::string_view path = "instances";
-    if (!jv.is_array()) {
-        throw invalid_field(std::string(path) + ": not an array");
-    }
-    std::vector<instance> out;
-    out.reserve(jv.get_array().size());
-    std::size_t i = 0;
-    for (const json::value& item : jv.get_array()) {
-        out.push_back(
-            instance_from_json(item, std::string(path) + '[' + std::to_string(i++) + ']'));
+// The values of `configuration`, the request's secrets: only a failure needs them.
+std::vector<std::string> secret_values(const json::object* configuration) {
+    std::vector<std::string> out;
+    if (configuration != nullptr) {
+        for (const auto& item : *configuration) {
+            collect_secret_values(item.value(), out);
+        }
     }
     return out;
+}
+
+// The answer's body read by `parse` (parse_instance, parse_instances); text that is not JSON
+// or a document of the wrong shape becomes an invalid_response failure.
+template <class T, class Parse>
+result<T> read_answer(std::string_view call, http::response& res, const redactor& secrets,
+                      const json::object* configuration, Parse parse) {
+    error_code ec;
+    std::string problem;
+    try {
+        T value = parse(std::string_view(res.body), ec);
+        if (!ec) {
+            return value;
+        }
+        problem = "body is not JSON (" + ec.message() + ")";
+    } catch (const invalid_field& e) {
+        problem = e.what();
+    }
+    return invalid_response(call, res, problem, secrets, secret_values(configuration));
 }
 
 void append_encoded(std::string& out, std::string_view text) {
@@ -132,16 +126,28 @@ client::client(http::client& http, credentials creds, boost::urls::url base_url)
       base_url_(std::move(base_url)),
       authorization_("User " + creds.user_secret + ", Organization " + creds.org_secret) {
     base_url_.remove_fragment();
+    instances_url_ = url_for("/instances");
     secrets_.add(creds.user_secret);
     secrets_.add(creds.org_secret);
 }
 
-http::request client::make_request(http::verb method, std::string_view path,
+boost::urls::url client::url_for(std::string_view path) const {
+    boost::urls::url url = base_url_;
+    url.set_encoded_path(joined_path(base_url_, path));
+    return url;
+}
+
+boost::urls::url client::instance_url(std::int64_t id) const {
+    std::string path = "/instances/";
+    path += std::to_string(id);
+    return url_for(path);
+}
+
+http::request client::make_request(http::verb method, const boost::urls::url& url,
                                    const call_options& options) const {
     http::request req;
     req.method = method;
-    req.url = base_url_;
-    req.url.set_encoded_path(joined_path(base_url_, path));
+    req.url = url;
     req.headers.set(field::authorization, authorization_);
     req.headers.set(field::accept, "application/json");
     req.attempt_timeout = options.attempt_timeout;
@@ -150,13 +156,9 @@ http::request client::make_request(http::verb method, std::string_view path,
     return req;
 }
 
-asio::awaitable<result<http::response>> client::exchange(std::string_view call,
-                                                         http::request request,
-                                                         std::span<const std::string> extra) const {
-    auto sent = co_await http_->async_send(std::move(request), asio::as_tuple(asio::deferred));
-    const error_code ec = std::get<0>(sent);
-    http::response& res = std::get<1>(sent);
-
+std::optional<failure> client::settle(std::string_view call, const error_code& ec,
+                                      http::response& res,
+                                      const json::object* configuration) const {
     if (ec) {
         failure f;
         f.code = ec;
@@ -175,11 +177,12 @@ asio::awaitable<result<http::response>> client::exchange(std::string_view call,
             message += ": ";
             message += res.diagnostic;
         }
-        f.message = secrets_.redact(message, extra);
-        co_return f;
+        f.message = secrets_.redact(message, secret_values(configuration));
+        return f;
     }
 
     if (res.status < 200 || res.status > 299) {
+        const std::vector<std::string> extra = secret_values(configuration);
         api_error body;
         error_code json_ec;
         const json::value jv = json::parse(res.body, json_ec);
@@ -197,29 +200,47 @@ asio::awaitable<result<http::response>> client::exchange(std::string_view call,
         failure f = answered_failure(call, error::api_error, res);
         f.message = std::string(call) + ": " + to_string(body);
         f.api = std::move(body);
-        co_return f;
+        return f;
     }
-    co_return std::move(res);
+    return std::nullopt;
+}
+
+http::request client::create_request(std::string_view body, const call_options& options) const {
+    http::request req = make_request(http::verb::post, instances_url_, options);
+    req.headers.set(field::content_type, "application/json");
+    req.body.assign(body.data(), body.size());
+    return req;
 }
 
 asio::awaitable<result<instance>> client::create_instance(instance_request request,
                                                           call_options options) {
     constexpr std::string_view call = "create_instance";
-    std::vector<std::string> extra;
-    for (const auto& item : request.configuration) {
-        collect_secret_values(item.value(), extra);
+    std::string body;
+    write_instance_request(body, request);
+    auto sent =
+        co_await http_->async_send(create_request(body, options), asio::as_tuple(asio::deferred));
+    http::response& res = std::get<1>(sent);
+    if (auto failed = settle(call, std::get<0>(sent), res, &request.configuration)) {
+        co_return std::move(*failed);
     }
-    http::request req = make_request(http::verb::post, "/instances", options);
-    req.headers.set(field::content_type, "application/json");
-    req.body = json::serialize(json::value_from(request));
+    co_return read_answer<instance>(
+        call, res, secrets_, &request.configuration,
+        [](std::string_view text, error_code& ec) { return parse_instance(text, ec); });
+}
 
-    auto answer = co_await exchange(call, std::move(req), extra);
-    if (!answer) {
-        co_return std::move(answer).error();
+asio::awaitable<result<created_instance>> client::create_instance(std::string_view body,
+                                                                  const json::object& configuration,
+                                                                  call_options options) {
+    constexpr std::string_view call = "create_instance";
+    auto sent =
+        co_await http_->async_send(create_request(body, options), asio::as_tuple(asio::deferred));
+    http::response& res = std::get<1>(sent);
+    if (auto failed = settle(call, std::get<0>(sent), res, &configuration)) {
+        co_return std::move(*failed);
     }
-    co_return read_body<instance>(call, *answer, secrets_, extra, [](const json::value& jv) {
-        return instance_from_json(jv, "instance");
-    });
+    co_return read_answer<created_instance>(
+        call, res, secrets_, &configuration,
+        [](std::string_view text, error_code& ec) { return parse_created_instance(text, ec); });
 }
 
 asio::awaitable<result<instance_page>> client::list_instances(std::vector<std::string> tags,
@@ -235,7 +256,7 @@ asio::awaitable<result<instance_page>> client::list_instances(std::vector<std::s
                     std::to_string(max_page_size) + ", not " + std::to_string(page_size);
         co_return f;
     }
-    http::request req = make_request(http::verb::get, "/instances", options);
+    http::request req = make_request(http::verb::get, instances_url_, options);
     // Everything but unreserved characters percent-encoded: Tomcat-style servers reject a raw
     // `[` and decode a raw `+` in a page token as a space.
     std::string query;
@@ -248,11 +269,11 @@ asio::awaitable<result<instance_page>> client::list_instances(std::vector<std::s
     }
     req.url.set_encoded_query(query);
 
-    auto answer = co_await exchange(call, std::move(req));
-    if (!answer) {
-        co_return std::move(answer).error();
+    auto sent = co_await http_->async_send(std::move(req), asio::as_tuple(asio::deferred));
+    http::response& res = std::get<1>(sent);
+    if (auto failed = settle(call, std::get<0>(sent), res, nullptr)) {
+        co_return std::move(*failed);
     }
-    http::response& res = *answer;
     instance_page page;
     if (const auto it = res.headers.find(total_count_header); it != res.headers.end()) {
         const std::string_view text = it->value();
@@ -267,7 +288,9 @@ asio::awaitable<result<instance_page>> client::list_instances(std::vector<std::s
     if (const auto it = res.headers.find(next_page_header); it != res.headers.end()) {
         page.next_page = std::string(it->value());
     }
-    auto instances = read_body<std::vector<instance>>(call, res, secrets_, {}, instances_from_json);
+    auto instances = read_answer<std::vector<instance>>(
+        call, res, secrets_, nullptr,
+        [](std::string_view text, error_code& ec) { return parse_instances(text, ec); });
     if (!instances) {
         co_return std::move(instances).error();
     }
@@ -310,22 +333,23 @@ asio::awaitable<result<instance_page>> client::list_all_instances(std::vector<st
 
 asio::awaitable<result<instance>> client::get_instance(std::int64_t id, call_options options) {
     constexpr std::string_view call = "get_instance";
-    auto answer = co_await exchange(
-        call, make_request(http::verb::get, "/instances/" + std::to_string(id), options));
-    if (!answer) {
-        co_return std::move(answer).error();
+    http::request req = make_request(http::verb::get, instance_url(id), options);
+    auto sent = co_await http_->async_send(std::move(req), asio::as_tuple(asio::deferred));
+    http::response& res = std::get<1>(sent);
+    if (auto failed = settle(call, std::get<0>(sent), res, nullptr)) {
+        co_return std::move(*failed);
     }
-    co_return read_body<instance>(call, *answer, secrets_, {}, [](const json::value& jv) {
-        return instance_from_json(jv, "instance");
-    });
+    co_return read_answer<instance>(
+        call, res, secrets_, nullptr,
+        [](std::string_view text, error_code& ec) { return parse_instance(text, ec); });
 }
 
 asio::awaitable<result<>> client::delete_instance(std::int64_t id, call_options options) {
     constexpr std::string_view call = "delete_instance";
-    auto answer = co_await exchange(
-        call, make_request(http::verb::delete_, "/instances/" + std::to_string(id), options));
-    if (!answer) {
-        co_return std::move(answer).error();
+    http::request req = make_request(http::verb::delete_, instance_url(id), options);
+    auto sent = co_await http_->async_send(std::move(req), asio::as_tuple(asio::deferred));
+    if (auto failed = settle(call, std::get<0>(sent), std::get<1>(sent), nullptr)) {
+        co_return std::move(*failed);
     }
     co_return result<>();
 }

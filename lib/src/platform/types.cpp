@@ -1,5 +1,6 @@
 // The platform's types as JSON, their secret-free printable forms, the redactor, and the
 // platform error category. No I/O here.
+#include <salvo/platform/json_text.hpp>
 #include <salvo/platform/redactor.hpp>
 #include <salvo/platform/result.hpp>
 #include <salvo/platform/types.hpp>
@@ -7,8 +8,10 @@
 #include <salvo/policy/retry_after.hpp>
 
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <ostream>
 
@@ -181,6 +184,513 @@ instance instance_from_json(const json::value& jv, std::string_view path) {
         i.disabled = read_bool(*disabled, field_path(path, "disabled"));
     }
     return i;
+}
+
+// --- request bodies, written directly -------------------------------------------------------
+
+void write_instance_request(std::string& out, std::string_view element_key, std::string_view name,
+                            const json::object& configuration, std::span<const std::string> tags,
+                            std::span<const std::string_view> more_tags) {
+    // The member order of tag_invoke(value_from_tag, instance_request) above.
+    out.append(R"({"element":{"key":)");
+    json_text::append_string(out, element_key);
+    out.append(R"(},"name":)");
+    json_text::append_string(out, name);
+    out.append(R"(,"configuration":)");
+    json_text::append_object(out, configuration);
+    out.append(R"(,"tags":[)");
+    bool first = true;
+    for (const std::string& tag : tags) {
+        if (!first) {
+            out.push_back(',');
+        }
+        first = false;
+        json_text::append_string(out, tag);
+    }
+    for (const std::string_view tag : more_tags) {
+        if (!first) {
+            out.push_back(',');
+        }
+        first = false;
+        json_text::append_string(out, tag);
+    }
+    out.append("]}");
+}
+
+void write_instance_request(std::string& out, const instance_request& r) {
+    write_instance_request(out, r.element_key, r.name, r.configuration, r.tags);
+}
+
+// --- instances straight from JSON text ----------------------------------------------------------
+//
+// A SAX handler that fills instances as the parser reads, with no json::value in between. Each
+// field keeps its last occurrence (as Boost.JSON's DOM does with duplicate keys) and what was
+// wrong with it; the checks then run in instance_from_json's order, so the first problem named
+// is the same one, with the same words.
+
+namespace {
+
+using error_code = boost::system::error_code;
+
+// What a field of the document held (its last occurrence).
+enum class seen : unsigned char { absent, ok, wrong };
+
+struct element_fields {
+    seen object = seen::absent;  // wrong: not an object
+    seen id = seen::absent;
+    seen key = seen::absent;
+    seen name = seen::absent;
+};
+
+struct instance_fields {
+    instance value;
+    seen id = seen::absent;
+    seen token = seen::absent;
+    seen name = seen::absent;
+    seen created_date = seen::absent;
+    element_fields element;
+    seen tags = seen::absent;            // wrong: not an array
+    std::optional<std::size_t> bad_tag;  // the first tag that is not a string
+    seen valid = seen::absent;
+    seen disabled = seen::absent;
+
+    // The instance, or invalid_field naming the first problem as instance_from_json would.
+    instance take(std::string_view path) {
+        auto check = [&](seen s, std::string_view field, std::string_view wrong, bool required) {
+            if (s == seen::wrong) {
+                fail(field_path(path, field), wrong);
+            }
+            if (s == seen::absent && required) {
+                fail(field_path(path, field), "missing");
+            }
+        };
+        check(id, "id", "not an integer", true);
+        check(token, "token", "not a string", true);
+        check(name, "name", "not a string", true);
+        check(element.object, "element", "not an object", true);
+        check(element.key, "element.key", "not a string", true);
+        check(element.id, "element.id", "not an integer", false);
+        check(element.name, "element.name", "not a string", false);
+        check(created_date, "createdDate", "not a string", false);
+        check(tags, "tags", "not an array", false);
+        if (tags == seen::ok && bad_tag) {
+            std::string p = field_path(path, "tags");
+            p += '[';
+            p += std::to_string(*bad_tag);
+            p += ']';
+            fail(p, "not a string");
+        }
+        check(valid, "valid", "not a boolean", false);
+        check(disabled, "disabled", "not a boolean", false);
+        return std::move(value);
+    }
+};
+
+class instance_handler {
+  public:
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+
+    // `list`: the document is an array of instances ("instances[n]..."), else one instance.
+    // `keep_all` false: only id, token and name are kept (everything is still checked).
+    instance_handler(bool list, std::string_view path, bool keep_all = true)
+        : list_(list), keep_all_(keep_all), path_(path) {}
+
+    std::vector<instance> instances;  // list: those read so far, in order
+    instance single;                  // one instance: the result
+
+    // After a complete parse: throws invalid_field for the first problem, as the DOM reader.
+    void check() {
+        if (problem_) {
+            throw invalid_field(*problem_);
+        }
+    }
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+
+    bool on_object_begin(error_code& ec) { return begin(kind::object, ec); }
+    bool on_object_end(std::size_t, error_code&) {
+        end();
+        return true;
+    }
+    bool on_array_begin(error_code& ec) { return begin(kind::array, ec); }
+    bool on_array_end(std::size_t, error_code&) {
+        end();
+        return true;
+    }
+
+    bool on_key_part(json::string_view s, std::size_t, error_code&) {
+        if (wants_keys()) {
+            text_.append(s.data(), s.size());
+        }
+        return true;
+    }
+    bool on_key(json::string_view s, std::size_t, error_code&) {
+        if (wants_keys()) {
+            std::string_view key(s.data(), s.size());
+            if (!text_.empty()) {
+                text_.append(s.data(), s.size());
+                key = text_;
+            }
+            top().key = top().role == frame::instance ? instance_key(key) : element_key(key);
+            text_.clear();
+        }
+        return true;
+    }
+
+    bool on_string_part(json::string_view s, std::size_t, error_code&) {
+        if (depth_ > 0 && top().role != frame::skip) {
+            text_.append(s.data(), s.size());
+        }
+        return true;
+    }
+    bool on_string(json::string_view s, std::size_t, error_code&) {
+        std::string_view text(s.data(), s.size());
+        if (!text_.empty()) {
+            text_.append(s.data(), s.size());
+            text = text_;
+        }
+        scalar(kind::string, text, 0, false);
+        text_.clear();
+        return true;
+    }
+
+    bool on_number_part(json::string_view, error_code&) { return true; }
+    bool on_int64(std::int64_t i, json::string_view, error_code&) {
+        scalar(kind::integer, {}, i, false);
+        return true;
+    }
+    bool on_uint64(std::uint64_t u, json::string_view, error_code&) {
+        if (u <= std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+            scalar(kind::integer, {}, static_cast<std::int64_t>(u), false);
+        } else {
+            scalar(kind::other, {}, 0, false);
+        }
+        return true;
+    }
+    bool on_double(double, json::string_view, error_code&) {
+        scalar(kind::other, {}, 0, false);
+        return true;
+    }
+    bool on_bool(bool b, error_code&) {
+        scalar(kind::boolean, {}, 0, b);
+        return true;
+    }
+    bool on_null(error_code&) {
+        scalar(kind::null, {}, 0, false);
+        return true;
+    }
+    bool on_comment_part(json::string_view, error_code&) { return true; }
+    bool on_comment(json::string_view, error_code&) { return true; }
+
+  private:
+    enum class kind : unsigned char { string, integer, boolean, null, other, object, array };
+    enum class field : unsigned char {
+        other,
+        id,
+        token,
+        name,
+        created_date,
+        element,
+        tags,
+        valid,
+        disabled,
+        key,  // element.key
+    };
+
+    struct frame {
+        enum type : unsigned char { list, instance, element, tags, skip } role;
+        field key = field::other;  // instance and element: the member being read
+        std::size_t count = 0;     // list and tags: items so far
+    };
+
+    static field instance_key(std::string_view key) noexcept {
+        switch (key.size()) {
+            case 2:
+                return key == "id" ? field::id : field::other;
+            case 4:
+                return key == "name" ? field::name : key == "tags" ? field::tags : field::other;
+            case 5:
+                return key == "token" ? field::token : key == "valid" ? field::valid : field::other;
+            case 7:
+                return key == "element" ? field::element : field::other;
+            case 8:
+                return key == "disabled" ? field::disabled : field::other;
+            case 11:
+                return key == "createdDate" ? field::created_date : field::other;
+            default:
+                return field::other;
+        }
+    }
+    static field element_key(std::string_view key) noexcept {
+        return key == "id"     ? field::id
+               : key == "key"  ? field::key
+               : key == "name" ? field::name
+                               : field::other;
+    }
+
+    frame& top() noexcept { return frames_[depth_ - 1]; }
+
+    bool wants_keys() noexcept {
+        return depth_ > 0 && (top().role == frame::instance || top().role == frame::element);
+    }
+
+    instance_fields& current() noexcept { return list_ ? item_ : root_; }
+
+    void note(std::string what) {
+        if (!problem_) {
+            problem_ = std::move(what);
+        }
+    }
+
+    std::string item_path() const {
+        std::string p(path_);
+        p += '[';
+        p += std::to_string(depth_ == 0 ? 0 : frames_[0].count - 1);
+        p += ']';
+        return p;
+    }
+
+    // A container starts: `k` is kind::object or kind::array.
+    bool begin(kind k, error_code& ec) {
+        if (depth_ == frames_.size()) {  // the parser's max_depth (32) stops well before
+            ec = json::error::too_deep;
+            return false;
+        }
+        frame::type next = frame::skip;
+        if (depth_ == 0) {
+            if (list_ && k == kind::array) {
+                next = frame::list;
+            } else if (!list_ && k == kind::object) {
+                next = frame::instance;
+                root_ = instance_fields{};
+            } else {
+                note(std::string(path_) + (list_ ? ": not an array" : ": not an object"));
+            }
+        } else {
+            frame& up = top();
+            switch (up.role) {
+                case frame::list:
+                    ++up.count;
+                    if (k == kind::object && !problem_) {
+                        next = frame::instance;
+                        item_ = instance_fields{};
+                    } else if (k != kind::object) {
+                        note(item_path() + ": not an object");
+                    }
+                    break;
+                case frame::instance:
+                    if (up.key == field::element && k == kind::object) {
+                        next = frame::element;
+                        current().element = element_fields{};
+                        current().element.object = seen::ok;
+                        current().value.element = element_ref{};
+                    } else if (up.key == field::tags && k == kind::array) {
+                        next = frame::tags;
+                        current().tags = seen::ok;
+                        current().bad_tag.reset();
+                        current().value.tags.clear();
+                        if (keep_all_) {
+                            current().value.tags.reserve(4);
+                        }
+                    } else {
+                        instance_value(up.key, k, {}, 0, false);
+                    }
+                    break;
+                case frame::element:
+                    element_value(up.key, k, {}, 0);
+                    break;
+                case frame::tags:
+                    tag_value(up, k, {});
+                    break;
+                case frame::skip:
+                    break;
+            }
+        }
+        frames_[depth_++] = frame{next};
+        return true;
+    }
+
+    void end() {
+        const frame done = frames_[--depth_];
+        if (done.role == frame::instance && list_ && !problem_) {
+            try {
+                instances.push_back(item_.take(item_path()));
+            } catch (const invalid_field& e) {
+                note(e.what());
+            }
+        } else if (done.role == frame::instance && !list_) {
+            try {
+                single = root_.take(path_);
+            } catch (const invalid_field& e) {
+                note(e.what());
+            }
+        }
+    }
+
+    void scalar(kind k, std::string_view text, std::int64_t i, bool b) {
+        if (depth_ == 0) {
+            note(std::string(path_) + (list_ ? ": not an array" : ": not an object"));
+            return;
+        }
+        frame& up = top();
+        switch (up.role) {
+            case frame::list:
+                ++up.count;
+                note(item_path() + ": not an object");
+                break;
+            case frame::instance:
+                instance_value(up.key, k, text, i, b);
+                break;
+            case frame::element:
+                element_value(up.key, k, text, i);
+                break;
+            case frame::tags:
+                tag_value(up, k, text);
+                break;
+            case frame::skip:
+                break;
+        }
+    }
+
+    static seen as_seen(bool ok, kind k) noexcept {
+        return k == kind::null ? seen::absent : ok ? seen::ok : seen::wrong;
+    }
+
+    void instance_value(field f, kind k, std::string_view text, std::int64_t i, bool b) {
+        instance_fields& in = current();
+        instance& v = in.value;
+        switch (f) {
+            case field::id:
+                in.id = as_seen(k == kind::integer, k);
+                v.id = i;
+                break;
+            case field::token:
+                in.token = as_seen(k == kind::string, k);
+                v.token.assign(text);
+                break;
+            case field::name:
+                in.name = as_seen(k == kind::string, k);
+                v.name.assign(text);
+                break;
+            case field::created_date:
+                in.created_date = as_seen(k == kind::string, k);
+                if (keep_all_) {
+                    v.created_date.assign(text);
+                }
+                break;
+            case field::element:  // not an object (that is a frame of its own)
+                in.element = element_fields{};
+                in.element.object = as_seen(false, k);
+                v.element = element_ref{};
+                break;
+            case field::tags:  // not an array
+                in.tags = as_seen(false, k);
+                in.bad_tag.reset();
+                v.tags.clear();
+                break;
+            case field::valid:
+                in.valid = as_seen(k == kind::boolean, k);
+                v.valid = b;
+                break;
+            case field::disabled:
+                in.disabled = as_seen(k == kind::boolean, k);
+                v.disabled = b;
+                break;
+            case field::key:
+            case field::other:
+                break;
+        }
+    }
+
+    void element_value(field f, kind k, std::string_view text, std::int64_t i) {
+        element_fields& in = current().element;
+        element_ref& v = current().value.element;
+        switch (f) {
+            case field::id:
+                in.id = as_seen(k == kind::integer, k);
+                v.id = i;
+                break;
+            case field::key:
+                in.key = as_seen(k == kind::string, k);
+                if (keep_all_) {
+                    v.key.assign(text);
+                }
+                break;
+            case field::name:
+                in.name = as_seen(k == kind::string, k);
+                if (keep_all_) {
+                    v.name.assign(text);
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    void tag_value(frame& top, kind k, std::string_view text) {
+        instance_fields& in = current();
+        const std::size_t index = top.count++;
+        if (k == kind::string) {
+            if (keep_all_) {
+                in.value.tags.emplace_back(text);
+            }
+        } else if (!in.bad_tag) {
+            in.bad_tag = index;
+        }
+    }
+
+    bool list_;
+    bool keep_all_;
+    std::string_view path_;
+    std::array<frame, 40> frames_{};
+    std::size_t depth_ = 0;
+    std::string text_;  // a string or key that came in parts
+    instance_fields root_;
+    instance_fields item_;
+    std::optional<std::string> problem_;  // the first, in document order
+};
+
+// Parses `text` with `handler`; false with `ec` set when it is not JSON.
+bool parse_with(std::string_view text, json::basic_parser<instance_handler>& p, error_code& ec) {
+    const std::size_t used = p.write_some(false, text.data(), text.size(), ec);
+    if (!ec && used < text.size()) {
+        ec = json::error::extra_data;
+    }
+    return !ec;
+}
+
+}  // namespace
+
+instance parse_instance(std::string_view text, error_code& ec, std::string_view path) {
+    json::basic_parser<instance_handler> p(json::parse_options{}, false, path);
+    if (!parse_with(text, p, ec)) {
+        return {};
+    }
+    p.handler().check();
+    return std::move(p.handler().single);
+}
+
+created_instance parse_created_instance(std::string_view text, error_code& ec) {
+    json::basic_parser<instance_handler> p(json::parse_options{}, false, "instance", false);
+    if (!parse_with(text, p, ec)) {
+        return {};
+    }
+    p.handler().check();
+    instance& i = p.handler().single;
+    return created_instance{i.id, std::move(i.token), std::move(i.name)};
+}
+
+std::vector<instance> parse_instances(std::string_view text, error_code& ec) {
+    json::basic_parser<instance_handler> p(json::parse_options{}, true, "instances");
+    if (!parse_with(text, p, ec)) {
+        return {};
+    }
+    p.handler().check();
+    return std::move(p.handler().instances);
 }
 
 instance tag_invoke(const json::value_to_tag<instance>&, const json::value& jv) {

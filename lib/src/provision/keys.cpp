@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <memory>
 #include <stdexcept>
 
 namespace salvo::provision {
@@ -19,17 +20,19 @@ const EVP_MD* sha256() {
 }  // namespace
 
 std::string entry_hash(std::string_view element_key, std::string_view entry_key) {
-    std::string input;
-    input.reserve(element_key.size() + 1 + entry_key.size());
-    input.append(element_key);
-    input.push_back('\0');
-    input.append(entry_key);
-
+    // One digest context per thread, reused: EVP_Digest makes and frees one on every call.
+    thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(),
+                                                                                  &EVP_MD_CTX_free);
+    EVP_MD_CTX* ctx = context.get();
+    const EVP_MD* md = sha256();
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int size = 0;
-    const EVP_MD* md = sha256();
-    if (md == nullptr ||
-        EVP_Digest(input.data(), input.size(), digest.data(), &size, md, nullptr) != 1) {
+    constexpr char separator = '\0';
+    if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx, md, nullptr) != 1 ||
+        EVP_DigestUpdate(ctx, element_key.data(), element_key.size()) != 1 ||
+        EVP_DigestUpdate(ctx, &separator, 1) != 1 ||
+        EVP_DigestUpdate(ctx, entry_key.data(), entry_key.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx, digest.data(), &size) != 1) {
         throw std::runtime_error("SHA-256 is unavailable (OpenSSL EVP_Digest failed)");
     }
     constexpr std::string_view hex = "0123456789abcdef";

@@ -149,6 +149,33 @@ std::string index_path(std::string_view base, std::size_t index) {
     return out;
 }
 
+// A JSON path made into text only when a problem names it: most values have none, and building
+// "instances[7].configuration.password" for each of them was most of the loader's work.
+// Links live on the stack of the calls that walk the document.
+class lazy_path {
+  public:
+    explicit lazy_path(std::string_view root) : root_(root) {}
+    lazy_path member(std::string_view key) const { return lazy_path(this, key, 0, false); }
+    lazy_path item(std::size_t index) const { return lazy_path(this, {}, index, true); }
+
+    std::string str() const {
+        if (parent_ == nullptr) {
+            return std::string(root_);
+        }
+        return is_item_ ? index_path(parent_->str(), index_) : member_path(parent_->str(), key_);
+    }
+
+  private:
+    lazy_path(const lazy_path* parent, std::string_view key, std::size_t index, bool is_item)
+        : parent_(parent), key_(key), index_(index), is_item_(is_item) {}
+
+    const lazy_path* parent_ = nullptr;
+    std::string_view root_;
+    std::string_view key_;
+    std::size_t index_ = 0;
+    bool is_item_ = false;
+};
+
 std::string_view view(const json::string& s) noexcept {
     return {s.data(), s.size()};
 }
@@ -270,6 +297,9 @@ class loader {
         problems_.push_back(
             {std::string(file_), line_, std::nullopt, std::move(path), std::move(message)});
     }
+    void report(const lazy_path& path, std::string message) {
+        report(path.str(), std::move(message));
+    }
 
     void report_syntax(std::string_view text, std::size_t offset, std::size_t first_line,
                        const boost::system::error_code& ec) {
@@ -304,7 +334,7 @@ class loader {
         return p.release();
     }
 
-    bool expand(std::string_view in, const std::string& path, std::string& out) {
+    bool expand(std::string_view in, const lazy_path& path, std::string& out) {
         std::string error;
         if (std::optional<std::string> expanded = expand_variables(in, env_, error)) {
             out = std::move(*expanded);
@@ -315,7 +345,7 @@ class loader {
     }
 
     // Expands every string inside a configuration value, in place.
-    void expand_all(json::value& v, const std::string& path) {
+    void expand_all(json::value& v, const lazy_path& path) {
         if (v.is_string()) {
             json::string& s = v.get_string();
             if (view(s).find('$') != std::string_view::npos) {
@@ -326,18 +356,18 @@ class loader {
             }
         } else if (v.is_object()) {
             for (auto& member : v.get_object()) {
-                expand_all(member.value(), member_path(path, member.key()));
+                expand_all(member.value(), path.member(member.key()));
             }
         } else if (v.is_array()) {
             json::array& items = v.get_array();
             for (std::size_t n = 0; n < items.size(); ++n) {
-                expand_all(items[n], index_path(path, n));
+                expand_all(items[n], path.item(n));
             }
         }
     }
 
     // A string field: present and a string, expanded, non-empty. nullopt (reported) otherwise.
-    std::optional<std::string> string_field(json::value& v, const std::string& path) {
+    std::optional<std::string> string_field(json::value& v, const lazy_path& path) {
         if (!v.is_string()) {
             report(path, "must be a string");
             return std::nullopt;
@@ -353,24 +383,24 @@ class loader {
         return out;
     }
 
-    void unknown_fields(const json::object& obj, const std::string& path,
+    void unknown_fields(const json::object& obj, const lazy_path& path,
                         std::initializer_list<std::string_view> allowed, std::string_view list) {
         for (const auto& member : obj) {
             if (!is_one_of(member.key(), allowed)) {
-                report(member_path(path, member.key()),
+                report(path.member(member.key()),
                        "unknown field (expected one of: " + std::string(list) + ")");
             }
         }
     }
 
-    void tags_field(json::value& v, const std::string& path, std::vector<std::string>& tags) {
+    void tags_field(json::value& v, const lazy_path& path, std::vector<std::string>& tags) {
         if (!v.is_array()) {
             report(path, "must be an array of strings");
             return;
         }
         json::array& items = v.get_array();
         for (std::size_t n = 0; n < items.size(); ++n) {
-            const std::string item_path = index_path(path, n);
+            const lazy_path item_path = path.item(n);
             std::optional<std::string> tag = string_field(items[n], item_path);
             if (!tag) {
                 continue;
@@ -387,9 +417,9 @@ class loader {
         }
     }
 
-    void read_batch(json::value& v) { batch_ = string_field(v, "batch"); }
+    void read_batch(json::value& v) { batch_ = string_field(v, lazy_path("batch")); }
 
-    void read_defaults(json::value& v, const std::string& path) {
+    void read_defaults(json::value& v, const lazy_path& path) {
         if (!v.is_object()) {
             report(path, "must be an object");
             return;
@@ -397,14 +427,14 @@ class loader {
         json::object& obj = v.get_object();
         unknown_fields(obj, path, {"element", "tags", "configuration"}, defaults_fields);
         if (json::value* element = obj.if_contains("element")) {
-            defaults_.element = string_field(*element, path + ".element");
+            defaults_.element = string_field(*element, path.member("element"));
             element_in_defaults_ = true;
         }
         if (json::value* tags = obj.if_contains("tags")) {
-            tags_field(*tags, path + ".tags", defaults_.tags);
+            tags_field(*tags, path.member("tags"), defaults_.tags);
         }
         if (json::value* configuration = obj.if_contains("configuration")) {
-            const std::string configuration_path = path + ".configuration";
+            const lazy_path configuration_path = path.member("configuration");
             if (!configuration->is_object()) {
                 report(configuration_path, "must be an object");
             } else {
@@ -423,7 +453,8 @@ class loader {
         e.index = index;
         explicit_key_.push_back(false);
         lines_.push_back(line_);
-        const std::string path = index_path("instances", index);
+        const lazy_path instances("instances");
+        const lazy_path path = instances.item(index);
         if (!v.is_object()) {
             report(path, "must be an object");
             return;
@@ -433,15 +464,15 @@ class loader {
                        entry_fields);
 
         if (json::value* name = obj.if_contains("name")) {
-            if (auto s = string_field(*name, path + ".name")) {
+            if (auto s = string_field(*name, path.member("name"))) {
                 e.name = std::move(*s);
             }
         } else {
-            report(path + ".name", "is required");
+            report(path.member("name"), "is required");
         }
 
         if (json::value* key = obj.if_contains("key")) {
-            if (auto s = string_field(*key, path + ".key")) {
+            if (auto s = string_field(*key, path.member("key"))) {
                 e.key = std::move(*s);
                 explicit_key_.back() = true;
             }
@@ -450,17 +481,17 @@ class loader {
         }
 
         if (json::value* element = obj.if_contains("element")) {
-            if (auto s = string_field(*element, path + ".element")) {
+            if (auto s = string_field(*element, path.member("element"))) {
                 e.element = std::move(*s);
             }
         } else if (defaults_.element) {
             e.element = *defaults_.element;
         } else if (!element_in_defaults_) {
-            report(path + ".element", "is required (here or in defaults.element)");
+            report(path.member("element"), "is required (here or in defaults.element)");
         }
 
         if (json::value* configuration = obj.if_contains("configuration")) {
-            const std::string configuration_path = path + ".configuration";
+            const lazy_path configuration_path = path.member("configuration");
             if (!configuration->is_object()) {
                 report(configuration_path, "must be an object");
             } else {
@@ -477,12 +508,12 @@ class loader {
         } else if (defaults_.configuration) {
             e.configuration = *defaults_.configuration;
         } else if (!configuration_in_defaults_) {
-            report(path + ".configuration", "is required (here or in defaults.configuration)");
+            report(path.member("configuration"), "is required (here or in defaults.configuration)");
         }
 
         e.tags = defaults_.tags;
         if (json::value* tags = obj.if_contains("tags")) {
-            tags_field(*tags, path + ".tags", e.tags);
+            tags_field(*tags, path.member("tags"), e.tags);
         }
     }
 
@@ -496,13 +527,13 @@ class loader {
             return;
         }
         json::object& doc = root->get_object();
-        unknown_fields(doc, "", {"batch", "defaults", "instances"}, document_fields);
+        unknown_fields(doc, lazy_path(""), {"batch", "defaults", "instances"}, document_fields);
         if (json::value* batch = doc.if_contains("batch")) {
             read_batch(*batch);
             batch_given_ = true;
         }
         if (json::value* defaults = doc.if_contains("defaults")) {
-            read_defaults(*defaults, "defaults");
+            read_defaults(*defaults, lazy_path("defaults"));
         }
         json::value* instances = doc.if_contains("instances");
         if (instances == nullptr) {
@@ -559,13 +590,13 @@ class loader {
             }
             if (first && is_header(*value)) {
                 json::object& header = value->get_object();
-                unknown_fields(header, "", {"batch", "defaults"}, "batch, defaults");
+                unknown_fields(header, lazy_path(""), {"batch", "defaults"}, "batch, defaults");
                 if (json::value* batch = header.if_contains("batch")) {
                     read_batch(*batch);
                     batch_given_ = true;
                 }
                 if (json::value* defaults = header.if_contains("defaults")) {
-                    read_defaults(*defaults, "defaults");
+                    read_defaults(*defaults, lazy_path("defaults"));
                 }
             } else {
                 read_entry(*value);

@@ -80,9 +80,12 @@ plan make_plan(std::span<const entry> entries, std::span<const std::string> hash
                const existing_index& found) {
     plan out;
     out.to_create.reserve(entries.size());
+    std::string tag(key_tag_prefix);  // key_tag(hash), rewritten in place for each entry
     for (std::size_t n = 0; n < entries.size(); ++n) {
         std::string hash = hashes[n];
-        const auto it = found.find(key_tag(hash));
+        tag.resize(key_tag_prefix.size());
+        tag.append(hash);
+        const auto it = found.empty() ? found.end() : found.find(tag);
         if (it != found.end()) {
             out.existing.push_back({n, std::move(hash), it->second});
         } else {

@@ -2,6 +2,8 @@
 
 #include "salvo/provision/atomic_file.hpp"
 
+#include "salvo/platform/json_text.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -163,9 +165,54 @@ result_record tag_invoke(json::value_to_tag<result_record>, const json::value& v
     return r;
 }
 
+void append_result_line(std::string& out, const result_record& r) {
+    namespace text = platform::json_text;
+    // The member order of tag_invoke(value_from_tag, result_record) above.
+    out.append(R"({"name":)");
+    text::append_string(out, r.name);
+    out.append(R"(,"key":)");
+    text::append_string(out, r.key);
+    out.append(R"(,"element":)");
+    text::append_string(out, r.element);
+    out.append(R"(,"status":")");
+    out.append(to_string(r.status));
+    out.append(R"(","id":)");
+    if (r.id) {
+        text::append_int(out, *r.id);
+    } else {
+        out.append("null");
+    }
+    out.append(R"(,"token":)");
+    if (r.token) {
+        text::append_string(out, *r.token);
+    } else {
+        out.append("null");
+    }
+    out.append(R"(,"attempts":)");
+    text::append_int(out, r.attempts);
+    if (r.error) {
+        out.append(R"(,"error":{"status":)");
+        if (r.error->status) {
+            text::append_int(out, *r.error->status);
+        } else {
+            out.append("null");
+        }
+        out.append(R"(,"message":)");
+        text::append_string(out, r.error->message);
+        out.append(R"(,"requestId":)");
+        if (r.error->request_id) {
+            text::append_string(out, *r.error->request_id);
+        } else {
+            out.append("null");
+        }
+        out.push_back('}');
+    }
+    out.append("}\n");
+}
+
 std::string format_result_line(const result_record& r) {
-    std::string line = json::serialize(json::value_from(r));
-    line.push_back('\n');
+    std::string line;
+    append_result_line(line, r);
     return line;
 }
 
@@ -173,14 +220,24 @@ void check_results_writable(const std::filesystem::path& path) {
     atomic_file probe(path, 0600, "results file");  // created, then removed uncommitted
 }
 
-void write_results_atomically(const std::filesystem::path& path,
-                              std::span<const result_record> records) {
+namespace {
+
+// Writes the records `present` selects from `records` through one buffer, flushed every 64 KiB.
+template <class Records, class Present>
+std::size_t write_records(const std::filesystem::path& path, const Records& records,
+                          Present present) {
     atomic_file file(path, 0600, "results file");
     constexpr std::size_t flush_at = 1 << 16;
     std::string buffer;
     buffer.reserve(flush_at + 1024);
-    for (const result_record& r : records) {
-        buffer += format_result_line(r);
+    std::size_t written = 0;
+    for (const auto& r : records) {
+        const result_record* record = present(r);
+        if (record == nullptr) {
+            continue;
+        }
+        append_result_line(buffer, *record);
+        ++written;
         if (buffer.size() >= flush_at) {
             file.write(buffer);
             buffer.clear();
@@ -188,6 +245,20 @@ void write_results_atomically(const std::filesystem::path& path,
     }
     file.write(buffer);
     file.commit();
+    return written;
+}
+
+}  // namespace
+
+void write_results_atomically(const std::filesystem::path& path,
+                              std::span<const result_record> records) {
+    write_records(path, records, [](const result_record& r) { return &r; });
+}
+
+std::size_t write_entry_results_atomically(const std::filesystem::path& path,
+                                           std::span<const std::optional<result_record>> records) {
+    return write_records(path, records,
+                         [](const std::optional<result_record>& r) { return r ? &*r : nullptr; });
 }
 
 results_file read_results(const std::filesystem::path& path) {

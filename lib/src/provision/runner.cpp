@@ -108,15 +108,16 @@ struct runner::state {
     run_progress progress;
     std::atomic<bool> stopping{false};
 
-    // Everything below is touched only on the run's strand.
+    // Everything below is touched by the run only, one thread at a time (see run()).
     std::vector<std::optional<result_record>> records;  // by entry position
     std::vector<std::string> hashes;
+    std::string batch;  // batch_tag(job.batch)
     run_summary summary;
     http::latency_histogram latency;
     policy::rng rng{std::random_device{}()};
     std::optional<steady::time_point> deadline;
     bool dirty = false;
-    // A checkpoint rewrites the whole file on the runner's strand, so its cost grows with the
+    // A checkpoint rewrites the whole file between the run's steps, so its cost grows with the
     // manifest: the next one waits at least ten times as long as the last took, and writing
     // never takes more than a tenth of a run, however large.
     std::chrono::steady_clock::duration checkpoint_gap{};
@@ -192,16 +193,15 @@ struct runner::state {
             return;
         }
         const auto started = std::chrono::steady_clock::now();
-        const auto records_now = collected();
         try {
-            write_results_atomically(options.out, records_now);
+            const std::size_t written = write_entry_results_atomically(options.out, records);
             checkpoint_gap = std::max<std::chrono::steady_clock::duration>(
                 options.checkpoint_interval, 10 * (std::chrono::steady_clock::now() - started));
             dirty = false;
             summary.results_error.clear();  // a later write succeeded: the file is whole again
             run_event e;
             e.kind = final ? run_event_kind::results_written : run_event_kind::checkpoint_written;
-            e.count = records_now.size();
+            e.count = written;
             emit(e);
         } catch (const std::exception& ex) {
             const bool repeated = summary.results_error == ex.what();
@@ -264,17 +264,30 @@ struct runner::state {
         co_return found;
     }
 
+    // The body of entry `index`'s POST, written into `body` (a worker's, reused).
+    void write_body(std::size_t index, std::string& body) const {
+        const entry& e = job.entries[index];
+        char key[key_tag_prefix.size() + 16];  // key_tag(hash) without a string of its own
+        const std::size_t prefix = key_tag_prefix.copy(key, key_tag_prefix.size());
+        const std::size_t digits = hashes[index].copy(key + prefix, 16);
+        const std::string_view salvo_tags[] = {batch, std::string_view(key, prefix + digits)};
+        body.clear();
+        platform::write_instance_request(body, e.element, e.name, e.configuration, e.tags,
+                                         salvo_tags);
+    }
+
     // Creates one entry, reconciling before any repeat of a POST whose outcome is unknown.
-    asio::awaitable<void> create(std::size_t index) {
+    // `body` is the calling worker's buffer, reused from entry to entry.
+    asio::awaitable<void> create(std::size_t index, std::string& body) {
         const entry& e = job.entries[index];
         const auto start = steady::now();
         result_record record = blank(index);
-        platform::instance_request request{e.element, e.name, e.configuration,
-                                           tags_for(e, job.batch, hashes[index])};
+        write_body(index, body);
         for (int round = 1;; ++round) {
             ++summary.create_calls;
             ++record.attempts;
-            auto created = co_await api.create_instance(request, call_options());
+            auto created = co_await api.create_instance(std::string_view(body), e.configuration,
+                                                        call_options());
             if (created) {
                 record.status = result_status::created;
                 record.id = created->id;
@@ -370,6 +383,7 @@ runner::runner(platform::client& api, manifest m, run_options options)
     for (const auto& e : state_->job.entries) {
         state_->hashes.push_back(entry_hash(e));
     }
+    state_->batch = batch_tag(state_->job.batch);
     state_->progress.total = state_->job.entries.size();
 }
 
@@ -392,14 +406,22 @@ std::vector<result_record> runner::records() const {
 }
 
 asio::awaitable<run_summary> runner::run() {
-    // The job's state lives on one strand, whatever executor the caller runs on.
-    auto strand = asio::make_strand(co_await asio::this_coro::executor);
-    co_return co_await asio::co_spawn(strand, run_on_strand(), asio::use_awaitable);
+    // The job's state is touched by one thread at a time: on a strand, unless the caller's
+    // executor is the engine's and the engine was promised that one thread runs it
+    // (single_threaded). Then everything is serialised already, and the engine's completions
+    // resume the run at once instead of through the strand's queue.
+    const auto caller = co_await asio::this_coro::executor;
+    const http::client& engine = state_->api.engine();
+    if (engine.options().single_threaded && caller == engine.get_executor()) {
+        co_return co_await run_serialized();
+    }
+    auto strand = asio::make_strand(caller);
+    co_return co_await asio::co_spawn(strand, run_serialized(), asio::use_awaitable);
 }
 
-asio::awaitable<run_summary> runner::run_on_strand() {
+asio::awaitable<run_summary> runner::run_serialized() {
     state& s = *state_;
-    const auto strand = co_await asio::this_coro::executor;
+    const auto ex = co_await asio::this_coro::executor;  // the run's: a strand, or the one thread's
     const auto started = steady::now();
     if (s.options.deadline) {
         s.deadline = started + *s.options.deadline;
@@ -438,10 +460,10 @@ asio::awaitable<run_summary> runner::run_on_strand() {
 
     if (!s.options.dry_run) {
         bool finished = false;
-        asio::steady_timer checkpoint_timer(strand);
-        join_counter checkpoint_join(strand);
+        asio::steady_timer checkpoint_timer(ex);
+        join_counter checkpoint_join(ex);
         checkpoint_join.count = 1;
-        asio::co_spawn(strand, s.checkpoints(checkpoint_timer, finished, checkpoint_join),
+        asio::co_spawn(ex, s.checkpoints(checkpoint_timer, finished, checkpoint_join),
                        asio::detached);
         std::size_t next = 0;
         // More workers than calls in flight: a worker sleeping out a Retry-After or a backoff
@@ -449,14 +471,15 @@ asio::awaitable<run_summary> runner::run_on_strand() {
         // by the caller to the concurrency) bounds what is really in flight.
         const std::size_t workers = std::max<std::size_t>(
             1, std::min(s.options.concurrency * workers_per_call, p.to_create.size()));
-        join_counter join(strand);
+        join_counter join(ex);
         join.count = p.to_create.empty() ? 0 : workers;
         for (std::size_t w = 0; w < join.count; ++w) {
             asio::co_spawn(
-                strand,
+                ex,
                 [&]() -> asio::awaitable<void> {
+                    std::string body;
                     while (!s.should_stop() && next < p.to_create.size()) {
-                        co_await s.create(p.to_create[next++].entry);
+                        co_await s.create(p.to_create[next++].entry, body);
                     }
                     join.done();
                 },

@@ -57,6 +57,13 @@ class client {
     boost::asio::awaitable<result<instance>> create_instance(instance_request request,
                                                              call_options options = {});
 
+    // The same with the body already written (write_instance_request): a bulk caller writes
+    // an entry's body once and may send it again. `configuration` is the one in the body (its
+    // values are redacted from the failure). Both must outlive the call. The answer is checked
+    // as fully; only what a bulk caller keeps of it is returned (parse_created_instance).
+    boost::asio::awaitable<result<created_instance>> create_instance(
+        std::string_view body, const boost::json::object& configuration, call_options options = {});
+
     // GET /instances?tags[]=T...&pageSize=N[&nextPage=P]: one page of the instances carrying
     // every tag. page_size is 1..200 (else error::invalid_argument, nothing sent); next_page
     // is the previous page's instance_page::next_page, empty for the first page.
@@ -80,20 +87,27 @@ class client {
     boost::asio::awaitable<result<>> delete_instance(std::int64_t id, call_options options = {});
 
     const boost::urls::url& base_url() const noexcept { return base_url_; }
+    http::client& engine() const noexcept { return *http_; }
     // The run's secrets, redacted from every failure message; callers may add their own and use
     // it for their output.
     redactor& secrets() noexcept { return secrets_; }
     const redactor& secrets() const noexcept { return secrets_; }
 
   private:
-    http::request make_request(http::verb method, std::string_view path,
+    boost::urls::url url_for(std::string_view path) const;  // base_url_ + path
+    boost::urls::url instance_url(std::int64_t id) const;   // .../instances/{id}
+    http::request make_request(http::verb method, const boost::urls::url& url,
                                const call_options& options) const;
-    boost::asio::awaitable<result<http::response>> exchange(
-        std::string_view call, http::request request,
-        std::span<const std::string> extra_secrets = {}) const;
+    http::request create_request(std::string_view body, const call_options& options) const;
+    // The engine's completion: an engine error or an error answer becomes a failure (redacted,
+    // with `configuration`'s values when given); nullopt for a 2xx answer, left in `res`.
+    std::optional<failure> settle(std::string_view call, const boost::system::error_code& ec,
+                                  http::response& res,
+                                  const boost::json::object* configuration) const;
 
     http::client* http_;
     boost::urls::url base_url_;
+    boost::urls::url instances_url_;  // base_url_ + /instances, made once
     std::string authorization_;
     redactor secrets_;
 };

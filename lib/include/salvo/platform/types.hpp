@@ -6,12 +6,15 @@
 #include <boost/json/fwd.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace salvo::platform {
@@ -94,6 +97,34 @@ api_error tag_invoke(const boost::json::value_to_tag<api_error>&, const boost::j
 // Reads an instance, naming fields from `path` in errors ("instances[3]" gives
 // "instances[3].id: missing"). Throws invalid_field.
 instance instance_from_json(const boost::json::value& jv, std::string_view path = "instance");
+
+// The body of `POST /instances` for `r`, appended to `out`: the text that
+// json::serialize(json::value_from(r)) gives, written directly (secrets included).
+void write_instance_request(std::string& out, const instance_request& r);
+// The same from its parts; the tags are `tags`, then `more_tags`.
+void write_instance_request(std::string& out, std::string_view element_key, std::string_view name,
+                            const boost::json::object& configuration,
+                            std::span<const std::string> tags,
+                            std::span<const std::string_view> more_tags = {});
+
+// The same straight from JSON text (an answer's body), with no json::value in between: the same
+// checks, in the same order, with the same messages. `ec` is set (and nothing else happens) when
+// the text is not JSON; a document of the wrong shape throws invalid_field.
+instance parse_instance(std::string_view text, boost::system::error_code& ec,
+                        std::string_view path = "instance");
+// A JSON array of instances, named "instances[3]" in errors.
+std::vector<instance> parse_instances(std::string_view text, boost::system::error_code& ec);
+
+// What a bulk caller keeps of an instance it created. The answer it comes from is checked as
+// parse_instance checks it (the same problems, the same messages); only these are kept.
+struct created_instance {
+    std::int64_t id = 0;
+    std::string token;  // a secret
+    std::string name;
+
+    friend bool operator==(const created_instance&, const created_instance&) = default;
+};
+created_instance parse_created_instance(std::string_view text, boost::system::error_code& ec);
 
 // Printable forms, never holding a secret: the instance as JSON with "token":"***"; the request
 // as JSON with every configuration value "***" (keys kept); the error as one line.

@@ -51,14 +51,21 @@ struct result_record {
 void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const result_record& r);
 result_record tag_invoke(boost::json::value_to_tag<result_record>, const boost::json::value& v);
 
-// One line of the results file, '\n' included.
+// One line of the results file, '\n' included: the text json::serialize(json::value_from(r))
+// gives, then '\n'.
 std::string format_result_line(const result_record& r);
+// The same appended to `out`, written directly (no json::value in between).
+void append_result_line(std::string& out, const result_record& r);
 
 // Writes `records` as JSONL to "<path>.tmp" (created 0600; a stale one from a killed run is
 // replaced), fsyncs it, renames it over `path` and fsyncs the directory. On failure throws
 // std::system_error naming `path` and leaves neither a partial `path` nor the temporary file.
 void write_results_atomically(const std::filesystem::path& path,
                               std::span<const result_record> records);
+// The same for records by entry position (a run's, as it goes), leaving out entries that have
+// none yet; returns how many records the file holds.
+std::size_t write_entry_results_atomically(const std::filesystem::path& path,
+                                           std::span<const std::optional<result_record>> records);
 
 // Checks before a run that write_results_atomically can create "<path>.tmp" next to `path` (the
 // directory exists and takes new files), by creating and removing that file. Throws

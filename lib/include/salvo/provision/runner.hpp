@@ -144,7 +144,7 @@ class runner {
     const manifest& job() const noexcept;
 
   private:
-    boost::asio::awaitable<run_summary> run_on_strand();
+    boost::asio::awaitable<run_summary> run_serialized();
 
     struct state;
     std::unique_ptr<state> state_;
