@@ -3,6 +3,7 @@
 #include "http/proxy.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -121,13 +122,43 @@ std::string tls_failure(SSL* ssl, const error_code& ec) {
 
 // Cancellation that arrives between two operations finds none to abort; it is recorded in the
 // coroutine's cancellation state (the caller's) or by cancel() (shutdown), and honoured here.
-connection::connection(const asio::any_io_executor& executor, asio::ssl::context* tls) {
+connection::connection(const asio::any_io_executor& executor, asio::ssl::context* tls)
+    : timer_(executor) {
     if (tls != nullptr) {
-        tls_ = std::make_unique<asio::ssl::stream<beast::tcp_stream>>(beast::tcp_stream(executor),
-                                                                      *tls);
+        tls_ = std::make_unique<asio::ssl::stream<socket_type>>(executor, *tls);
     } else {
         plain_.emplace(executor);
     }
+}
+
+// On expiry the socket is closed, not cancelled: a range connect moves on to the next address
+// when only its current attempt is cancelled, and a connection that timed out is not reused.
+void connection::arm(clock::time_point deadline) {
+    timed_out_ = false;
+    const std::uint32_t arming = armings_.fetch_add(1, std::memory_order_relaxed) + 1;
+    timer_.expires_at(deadline);
+    auto on_expiry = [self = shared_from_this(), arming](const error_code& ec) {
+        if (ec || self->armings_.load(std::memory_order_relaxed) != arming) {
+            return;
+        }
+        self->timed_out_ = true;
+        error_code ignored;
+        self->socket().close(ignored);
+    };
+    if (owner) {
+        timer_.async_wait(asio::bind_executor(owner, std::move(on_expiry)));
+    } else {
+        timer_.async_wait(std::move(on_expiry));
+    }
+}
+
+void connection::disarm() noexcept {
+    armings_.fetch_add(1, std::memory_order_relaxed);
+    timer_.cancel();
+}
+
+error_code connection::why(const error_code& ec) const noexcept {
+    return timed_out_ && ec ? error_code(beast::error::timeout) : ec;
 }
 
 asio::awaitable<step_result> connection::connect(
@@ -138,9 +169,9 @@ asio::awaitable<step_result> connection::connect(
         co_return fail(error::cancelled, "cancelled before connecting");
     }
     const std::string peer = peer_name(host, via);
-    tcp().expires_at(deadline);  // covers the tunnel and the handshake too
-    auto [ec, endpoint] = co_await deferred_beast<void(error_code, asio::ip::tcp::endpoint)>(
-        [&](auto handler) { tcp().async_connect(addresses, std::move(handler)); });
+    const armed until_return(*this, deadline);  // covers the tunnel and the handshake too
+    auto [cec, endpoint] = co_await asio::async_connect(socket(), addresses, nothrow);
+    const error_code ec = why(cec);
     if (ec == beast::error::timeout) {
         co_return fail(error::connect_timeout, "TCP connect to " + peer + " timed out");
     }
@@ -150,7 +181,8 @@ asio::awaitable<step_result> connection::connect(
     if (ec) {
         co_return fail(error::connect_failed, "connect to " + peer + " failed: " + ec.message());
     }
-    tcp().socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    error_code ignored;
+    socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     if (via != nullptr) {
         step_result tunnel = co_await open_tunnel(*via);
         if (!tunnel) {
@@ -164,7 +196,8 @@ asio::awaitable<step_result> connection::connect(
         co_return fail(error::cancelled, "cancelled before the TLS handshake");
     }
     prepare_connection(tls_->native_handle(), host, verify_peer, sessions);
-    auto [hec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, nothrow);
+    auto [handshake_ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, nothrow);
+    const error_code hec = why(handshake_ec);
     if (hec == beast::error::timeout) {
         co_return fail(error::connect_timeout,
                        "TLS handshake with " + std::string(host) + " timed out");
@@ -186,19 +219,20 @@ asio::awaitable<step_result> connection::open_tunnel(const proxy_route& via) {
         co_return fail(error::cancelled, "cancelled before CONNECT");
     }
     const auto request = asio::buffer(via.connect_request);
-    auto [wec, written] = co_await asio::async_write(tcp(), request, nothrow);
+    auto [wec, written] = co_await asio::async_write(socket(), request, nothrow);
     if (wec) {
-        co_return tunnel_failure(via, wec);
+        co_return tunnel_failure(via, why(wec));
     }
     // Only the header is read: a 2xx answer to CONNECT has no body, and any other ends here.
     beast::flat_buffer buffer;
     beast::http::response_parser<beast::http::empty_body> parser;
     parser.header_limit(proxy_header_limit);
     parser.skip(true);
-    auto [rec, read] = co_await deferred_beast<void(error_code, std::size_t)>(
-        [&](auto handler) { beast::http::async_read(tcp(), buffer, parser, std::move(handler)); });
+    auto [rec, read] = co_await deferred_beast<void(error_code, std::size_t)>([&](auto handler) {
+        beast::http::async_read(socket(), buffer, parser, std::move(handler));
+    });
     if (rec) {
-        co_return tunnel_failure(via, rec);
+        co_return tunnel_failure(via, why(rec));
     }
     const auto& answer = parser.get();
     if (answer.result_int() / 100 != 2) {
@@ -223,11 +257,13 @@ asio::awaitable<step_result> connection::exchange(std::string_view wire, bool he
     if (stop_requested(state)) {
         co_return fail(error::cancelled, "cancelled before sending the request");
     }
-    tcp().expires_at(deadline);
+    const armed until_return(*this, deadline);
     const auto buffer = asio::buffer(wire.data(), wire.size());
-    auto [wec, written] = co_await deferred_beast<void(error_code, std::size_t)>([&](auto handler) {
-        on_stream([&](auto& s) { asio::async_write(s, buffer, std::move(handler)); });
-    });
+    auto [write_ec, written] =
+        co_await deferred_beast<void(error_code, std::size_t)>([&](auto handler) {
+            on_stream([&](auto& s) { asio::async_write(s, buffer, std::move(handler)); });
+        });
+    const error_code wec = why(write_ec);
     if (wec) {
         out.delivery = written == 0 && !tls_ ? delivery::not_sent : delivery::sent;
         if (wec == asio::error::operation_aborted) {
@@ -256,7 +292,7 @@ asio::awaitable<step_result> connection::exchange(std::string_view wire, bool he
         out.delivery = delivery::answered;
     }
     if (rec) {
-        co_return read_failure(rec, parser.got_some());
+        co_return read_failure(why(rec), parser.got_some());
     }
     take_response(parser, out);
     co_return step_result{};
@@ -276,14 +312,15 @@ void connection::take_response(response_parser& parser, response& out) {
 
 bool connection::peer_closed() const noexcept {
     char byte;
-    const auto fd = const_cast<connection*>(this)->tcp().socket().native_handle();
+    const auto fd = const_cast<connection*>(this)->socket().native_handle();
     const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
 }
 
 void connection::cancel() noexcept {
     cancelled_ = true;
-    tcp().cancel();
+    error_code ignored;
+    socket().cancel(ignored);
 }
 
 connection::~connection() {
@@ -297,8 +334,8 @@ void connection::close() noexcept {
         SSL_set_shutdown(tls_->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     }
     error_code ignored;
-    tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    tcp().socket().close(ignored);
+    socket().shutdown(socket_type::shutdown_both, ignored);
+    socket().close(ignored);
     reusable_ = false;
 }
 

@@ -9,11 +9,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,7 +45,7 @@ class connection : public std::enable_shared_from_this<connection> {
     connection& operator=(const connection&) = delete;
 
     bool is_tls() const noexcept { return tls_ != nullptr; }
-    bool is_open() const noexcept { return tcp().socket().is_open(); }
+    bool is_open() const noexcept { return socket().is_open(); }
 
     // TCP connect to the first reachable address, then the TLS handshake; all before `deadline`.
     // Through a proxy (`via`), the addresses are the proxy's and a CONNECT tunnel to the origin
@@ -78,10 +80,25 @@ class connection : public std::enable_shared_from_this<connection> {
     std::size_t active_index = 0;
 
   private:
-    boost::beast::tcp_stream& tcp() noexcept { return tls_ ? tls_->next_layer() : *plain_; }
-    const boost::beast::tcp_stream& tcp() const noexcept {
-        return tls_ ? tls_->next_layer() : *plain_;
-    }
+    using socket_type = boost::asio::ip::tcp::socket;
+    socket_type& socket() noexcept { return tls_ ? tls_->next_layer() : *plain_; }
+    const socket_type& socket() const noexcept { return tls_ ? tls_->next_layer() : *plain_; }
+
+    // The deadline of the steps that follow: one timer per connection, armed once per step
+    // (connect with its tunnel and handshake; write with read), whose expiry cancels the
+    // socket's pending operation. Its handler runs on `owner`, the strand of the operations it
+    // cancels; a handler left from an earlier arming finds `armings_` moved on and does nothing.
+    void arm(clock::time_point deadline);
+    void disarm() noexcept;
+    struct armed {  // armed for as long as it lives
+        armed(connection& target, clock::time_point deadline) : conn(target) { conn.arm(deadline); }
+        ~armed() { conn.disarm(); }
+        armed(const armed&) = delete;
+        armed& operator=(const armed&) = delete;
+        connection& conn;
+    };
+    // The error a step reports: a failure after the deadline fired is the deadline's doing.
+    boost::system::error_code why(const boost::system::error_code& ec) const noexcept;
 
     // Calls f with the stream requests go through (to start an operation on it). (Not a ?:
     // inside co_await: GCC 12 miscompiles conditional expressions there.)
@@ -106,9 +123,12 @@ class connection : public std::enable_shared_from_this<connection> {
 
     // The TLS stream lives out of line: inline, a plaintext connection would carry its 368
     // unused bytes for as long as it is kept (10,000 idle connections: 3.6 MB).
-    std::optional<boost::beast::tcp_stream> plain_;
-    std::unique_ptr<boost::asio::ssl::stream<boost::beast::tcp_stream>> tls_;
+    std::optional<socket_type> plain_;
+    std::unique_ptr<boost::asio::ssl::stream<socket_type>> tls_;
+    boost::asio::steady_timer timer_;
+    std::atomic<std::uint32_t> armings_{0};
     boost::beast::flat_buffer read_buffer_;
+    bool timed_out_ = false;
     bool reusable_ = false;
     bool resumed_session_ = false;
     bool cancelled_ = false;
