@@ -154,7 +154,10 @@ struct send_state {
 class client_impl {
   public:
     client_impl(asio::any_io_executor executor, client_options options)
-        : executor_(std::move(executor)), options_(std::move(options)), proxies_(options_.proxy) {
+        : executor_(std::move(executor)),
+          options_(std::move(options)),
+          limits_{options_.header_limit, options_.body_limit},
+          proxies_(options_.proxy) {
         // The TLS context waits for the first https origin: loading the system's CA store
         // costs milliseconds a plaintext-only client need not pay. A CA file is loaded now, so
         // a bad one is an error of the constructor, not of the first request.
@@ -165,6 +168,7 @@ class client_impl {
 
     const asio::any_io_executor& executor() const noexcept { return executor_; }
     const client_options& options() const noexcept { return options_; }
+    const exchange_limits& limits() const noexcept { return limits_; }
     bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
 
     origin_pool* pool_for(const origin_view& key) {
@@ -240,6 +244,7 @@ class client_impl {
   private:
     asio::any_io_executor executor_;
     const client_options options_;
+    const exchange_limits limits_;
     std::optional<asio::ssl::context> tls_;  // made with the first https pool, under mutex_
     const proxy_config proxies_;
     std::atomic<bool> shutting_down_{false};
@@ -279,7 +284,7 @@ policy::attempt_outcome outcome_of(const error_code& ec, const response& res) {
 }
 
 struct request_context {
-    std::shared_ptr<client_impl> impl;
+    client_impl* impl = nullptr;
     origin_pool* pool = nullptr;
     request* req = nullptr;
     asio::any_io_executor owner;
@@ -290,215 +295,270 @@ struct request_context {
     clock::time_point sent_at;  // when the last attempt started writing
 };
 
+// A reused connection is peeked first (one non-blocking recv): a close by the peer while idle,
+// or bytes nobody asked for (which would be taken as this request's answer), retire it before
+// anything is written. Only after a millisecond idle: sooner, what arrives races the peek
+// itself, and a busy client would pay a system call per request for nothing. Before a
+// non-idempotent request, whose loss leaves its outcome unknown, always once the origin has
+// been seen closing kept connections unannounced. True when `l` was retired.
+bool retire_if_dead(const request_context& ctx, const lease& l) {
+    origin_pool& pool = *ctx.pool;
+    const connection& conn = *l.conn;
+    const bool peek = clock::now() - conn.idle_since >= peek_after_idle ||
+                      (!ctx.idempotent && pool.closes_unannounced());
+    if (!(l.reused && peek && conn.peer_closed())) {
+        return false;
+    }
+    pool.note_unannounced_close();
+    pool.release(l.conn, false);  // costs a connect, not a request
+    return true;
+}
+
+// Writes the request into the connection's buffer; whether it is the connection's last.
+bool serialize_for(const request_context& ctx, connection& conn) {
+    const auto& options = ctx.impl->options();
+    const bool last = options.max_requests_per_connection != 0 &&
+                      conn.requests_served + 1 >= options.max_requests_per_connection;
+    serialize(*ctx.req, ctx.pool->key(), ctx.req->url.encoded_host(), options.user_agent, last,
+              conn.write_buffer);
+    return last;
+}
+
+// A failed exchange on `l`: true when the request goes again, once, on a new connection. A kept
+// connection the server closed while idle: the request never reached it unless it was written,
+// and repeating it is safe when it is idempotent.
+bool replace_stale(const request_context& ctx, const lease& l, const step_result& step,
+                   const response& res, bool& stale_retried) {
+    ctx.pool->release(l.conn, false);
+    const bool stale = l.reused && step.ec == error::connection_lost;
+    if (stale) {
+        ctx.pool->note_unannounced_close();
+    }
+    if (stale && !stale_retried && (res.delivery == delivery::not_sent || ctx.idempotent)) {
+        stale_retried = true;
+        ctx.impl->stale_retries_.fetch_add(1, std::memory_order_relaxed);
+        return true;
+    }
+    return false;
+}
+
+void count_connect(const request_context& ctx, const connection& conn) {
+    client_impl& impl = *ctx.impl;
+    impl.opened_.fetch_add(1, std::memory_order_relaxed);
+    if (ctx.tls) {
+        (conn.resumed_session() ? impl.tls_resumed_ : impl.tls_full_)
+            .fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
 // One attempt: a connection from the pool, connect if new, one exchange. A kept connection
 // found dead is replaced once, transparently, when the request cannot have been processed.
 asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
-    client_impl& impl = *ctx.impl;
-    const auto& options = impl.options();
-    origin_pool& pool = *ctx.pool;
-    const exchange_limits limits{options.header_limit, options.body_limit};
+    const client_options& options = ctx.impl->options();
     bool fresh = false;
     bool stale_retried = false;
     for (;;) {
-        lease l = pool.take(ctx.owner, ctx.deadline, fresh);
+        lease l = ctx.pool->take(ctx.owner, ctx.deadline, fresh);
         if (l.queued) {
-            l = co_await pool.wait(std::move(l), ctx.owner);
+            co_await ctx.pool->wait(l, ctx.owner);
         }
         if (!l.result) {
             res.delivery = delivery::not_sent;
             co_return std::move(l.result);
         }
-        connection& conn = *l.conn;
-        // A reused connection is peeked first (one non-blocking recv): a close by the peer
-        // while idle, or bytes nobody asked for (which would be taken as this request's
-        // answer), retire it before anything is written. Only after a millisecond idle: sooner,
-        // what arrives races the peek itself, and a busy client would pay a system call per
-        // request for nothing. Before a non-idempotent request, whose loss leaves its outcome
-        // unknown, always once the origin has been seen closing kept connections unannounced.
-        const bool peek = clock::now() - conn.idle_since >= peek_after_idle ||
-                          (!ctx.idempotent && pool.closes_unannounced());
-        if (l.reused && peek && conn.peer_closed()) {
-            pool.note_unannounced_close();
-            pool.release(l.conn, false);  // costs a connect, not a request
+        if (retire_if_dead(ctx, l)) {
             fresh = true;
             continue;
         }
         ++res.attempts;
-        if (!conn.is_open()) {
+        step_result step;
+        if (!l.conn->is_open()) {
             asio::ip::tcp::resolver::results_type addresses;
             const auto connect_deadline =
                 std::min(ctx.deadline, clock::now() + options.connect_timeout);
-            step_result step = co_await pool.resolve(connect_deadline, addresses);
+            step = co_await ctx.pool->resolve(connect_deadline, addresses);
             if (step) {
-                step = co_await conn.connect(addresses, ctx.host, pool.route(),
-                                             options.tls.verify_peer, &pool.sessions(),
-                                             connect_deadline);
+                step = co_await l.conn->connect(addresses, ctx.host, ctx.pool->route(),
+                                                options.tls.verify_peer, &ctx.pool->sessions(),
+                                                connect_deadline);
             }
             if (!step) {
-                pool.release(l.conn, false);
+                ctx.pool->release(l.conn, false);
                 res.delivery = delivery::not_sent;
                 co_return step;
             }
-            impl.opened_.fetch_add(1, std::memory_order_relaxed);
-            if (ctx.tls) {
-                (conn.resumed_session() ? impl.tls_resumed_ : impl.tls_full_)
-                    .fetch_add(1, std::memory_order_relaxed);
-            }
+            count_connect(ctx, *l.conn);
         } else {
-            impl.reused_.fetch_add(1, std::memory_order_relaxed);
+            ctx.impl->reused_.fetch_add(1, std::memory_order_relaxed);
         }
 
-        const bool last = options.max_requests_per_connection != 0 &&
-                          conn.requests_served + 1 >= options.max_requests_per_connection;
-        serialize(*ctx.req, pool.key(), ctx.req->url.encoded_host(), options.user_agent, last,
-                  conn.write_buffer);
+        const bool last = serialize_for(ctx, *l.conn);
         const auto attempt_deadline =
             std::min(ctx.deadline,
                      clock::now() + ctx.req->attempt_timeout.value_or(options.attempt_timeout));
         res.delivery = delivery::not_sent;
         ctx.sent_at = clock::now();
-        step_result step = co_await conn.exchange(conn.write_buffer, ctx.req->method == verb::head,
-                                                  limits, attempt_deadline, res);
+        step = co_await l.conn->exchange(l.conn->write_buffer, ctx.req->method == verb::head,
+                                         ctx.impl->limits(), attempt_deadline, res);
         if (!step) {
-            pool.release(l.conn, false);
-            // A kept connection the server closed while idle: the request never reached it
-            // unless it was written, and repeating it is safe when it is idempotent.
-            const bool stale = l.reused && step.ec == error::connection_lost;
-            if (stale) {
-                pool.note_unannounced_close();
-            }
-            if (stale && !stale_retried && (res.delivery == delivery::not_sent || ctx.idempotent)) {
-                stale_retried = true;
+            if (replace_stale(ctx, l, step, res, stale_retried)) {
                 fresh = true;
-                impl.stale_retries_.fetch_add(1, std::memory_order_relaxed);
                 continue;
             }
             co_return step;
         }
-        pool.release(l.conn, conn.reusable() && !last);
+        ctx.pool->release(l.conn, l.conn->reusable() && !last);
         co_return step;
     }
 }
 
-asio::awaitable<void> run(std::shared_ptr<client_impl> impl, request req, send_state& out) {
-    co_await asio::this_coro::throw_if_cancelled(false);
-    const auto& options = impl->options();
-    const auto start = clock::now();
-    response& res = out.res;
+// The coroutines below keep in their frames only what lives across a suspension: with 10,000
+// requests in flight, each byte of a frame is 10 KB of heap that stays mapped after the burst.
+// What is computed between two suspensions is in plain functions.
 
-    auto finish = [&](error_code ec, std::string diagnostic) {
-        if (ec == error::cancelled && impl->shutting_down()) {
-            ec = error::shutdown;
-        }
-        out.ec = ec;
-        res.diagnostic = std::move(diagnostic);
-        impl->requests_.fetch_add(1, std::memory_order_relaxed);
-        if (ec) {
-            impl->count_failure(static_cast<error>(ec.value()));
-        }
-        impl->latency_.record(
-            std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start));
-    };
+// Records the request's end in `out` and the client's counters.
+void finish(client_impl& impl, send_state& out, clock::time_point start, error_code ec,
+            std::string diagnostic) {
+    if (ec == error::cancelled && impl.shutting_down()) {
+        ec = error::shutdown;
+    }
+    out.ec = ec;
+    out.res.diagnostic = std::move(diagnostic);
+    impl.requests_.fetch_add(1, std::memory_order_relaxed);
+    if (ec) {
+        impl.count_failure(static_cast<error>(ec.value()));
+    }
+    impl.latency_.record(
+        std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start));
+}
 
+// Checks the request and finds its origin's pool. False when the request cannot be sent,
+// finished with why.
+bool prepare(request& req, request_context& ctx, send_state& out, clock::time_point start) {
+    client_impl& impl = *ctx.impl;
     const auto scheme = req.url.scheme_id();
     if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) {
-        co_return finish(
-            error::invalid_request,
+        finish(
+            impl, out, start, error::invalid_request,
             "unsupported URL scheme '" + std::string(req.url.scheme()) + "' (http and https are)");
+        return false;
     }
-    request_context ctx;
-    ctx.impl = impl;
     ctx.req = &req;
     ctx.tls = scheme == boost::urls::scheme::https;
     ctx.host = req.url.encoded_host_address();
     if (ctx.host.empty()) {
-        co_return finish(error::invalid_request, "the URL has no host");
+        finish(impl, out, start, error::invalid_request, "the URL has no host");
+        return false;
     }
     const std::uint16_t port = req.url.has_port() ? req.url.port_number() : (ctx.tls ? 443 : 80);
     for (const auto& field : req.headers) {
         if (has_line_break(field.name_string()) || has_line_break(field.value())) {
-            co_return finish(error::invalid_request, "header '" + std::string(field.name_string()) +
-                                                         "' contains a line break");
+            finish(impl, out, start, error::invalid_request,
+                   "header '" + std::string(field.name_string()) + "' contains a line break");
+            return false;
         }
     }
-    ctx.pool = impl->pool_for({ctx.tls, ctx.host, port});
+    ctx.pool = impl.pool_for({ctx.tls, ctx.host, port});
     if (ctx.pool == nullptr) {
-        co_return finish(error::shutdown, "client shut down");
+        finish(impl, out, start, error::shutdown, "client shut down");
+        return false;
+    }
+    ctx.idempotent = req.is_idempotent();
+    return true;
+}
+
+// What follows attempt `number`: the pool's accounting and the retry policy's decision. The
+// delay before the next attempt, or nullopt when the request ends with `step` (which then says
+// why when the policy gave up).
+std::optional<clock::duration> after_attempt(request_context& ctx, int number, bool retries,
+                                             int& last_retry_cost, step_result& step,
+                                             const response& res) {
+    client_impl& impl = *ctx.impl;
+    const auto attempted = outcome_of(step.ec, res);
+    policy::retry_input input;
+    input.classified = policy::classify(attempted, ctx.idempotent);
+    input.attempt = number;
+    input.deadline = ctx.deadline;
+    input.retry_after = attempted.retry_after;
+    if (retries) {
+        input.now = clock::now();
+    }
+    const auto settled = ctx.pool->settle(input.classified, last_retry_cost, ctx.sent_at,
+                                          retries ? &impl.options().retry : nullptr, input);
+    if (!settled) {
+        return std::nullopt;
+    }
+    const policy::retry_decision& decision = *settled;
+    if (decision.action == policy::retry_action::retry) {
+        impl.retries_[static_cast<std::size_t>(decision.cause)].fetch_add(
+            1, std::memory_order_relaxed);
+        last_retry_cost = decision.budget_cost;
+        return decision.delay;
+    }
+    if (decision.action == policy::retry_action::give_up) {
+        impl.retries_given_up_.fetch_add(1, std::memory_order_relaxed);
+        if (decision.reason == policy::retry_reason::deadline) {
+            step.ec = make_error_code(error::retry_deadline);
+            step.diagnostic = "gave up after " + std::to_string(number) +
+                              " attempt(s): the next retry would pass the deadline" +
+                              (step.diagnostic.empty() ? "" : "; last: " + step.diagnostic);
+        } else if (!step.diagnostic.empty() || step.ec) {
+            step.diagnostic += " (gave up after " + std::to_string(number) +
+                               " attempt(s): " + std::string(policy::to_string(decision.reason)) +
+                               ")";
+        }
+    }
+    return std::nullopt;
+}
+
+asio::awaitable<void> run(std::shared_ptr<client_impl> impl, request req, send_state& out) {
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const auto start = clock::now();
+    request_context ctx;
+    ctx.impl = impl.get();  // kept alive by `impl`
+    if (!prepare(req, ctx, out, start)) {
+        co_return;
     }
     ctx.owner = co_await asio::this_coro::executor;
-    ctx.idempotent = req.is_idempotent();
-    ctx.deadline = start + req.timeout.value_or(options.request_timeout);
-    origin_pool& pool = *ctx.pool;
-    const bool retries = req.retry && options.retry.enabled;
+    ctx.deadline = start + req.timeout.value_or(impl->options().request_timeout);
+    const bool retries = req.retry && impl->options().retry.enabled;
 
     int last_retry_cost = 0;
     for (int number = 1;; ++number) {
-        if (const auto wait = pool.reserve_rate(clock::now()); wait > clock::duration::zero()) {
+        if (const auto wait = ctx.pool->reserve_rate(clock::now());
+            wait > clock::duration::zero()) {
             if (clock::now() + wait >= ctx.deadline) {
-                co_return finish(error::retry_deadline,
+                co_return finish(*impl, out, start, error::retry_deadline,
                                  "the rate limit's wait would pass the request's deadline");
             }
-            const error_code ec = co_await pool.sleep(ctx.owner, wait);
+            if (const error_code ec = co_await ctx.pool->sleep(ctx.owner, wait)) {
+                co_return finish(*impl, out, start, ec,
+                                 "stopped while waiting for the rate limiter");
+            }
             impl->rate_wait_us_.fetch_add(
                 std::chrono::duration_cast<std::chrono::microseconds>(wait).count(),
                 std::memory_order_relaxed);
-            if (ec) {
-                co_return finish(ec, "stopped while waiting for the rate limiter");
-            }
         }
         ctx.sent_at = clock::now();
-        res.status = 0;
-        res.headers.clear();
-        res.body.clear();
-        step_result step = co_await attempt(ctx, res);
-        const auto attempted = outcome_of(step.ec, res);
-        policy::retry_input input;
-        input.classified = policy::classify(attempted, ctx.idempotent);
-        input.attempt = number;
-        input.deadline = ctx.deadline;
-        input.retry_after = attempted.retry_after;
-        if (retries) {
-            input.now = clock::now();
+        out.res.status = 0;
+        out.res.headers.clear();
+        out.res.body.clear();
+        step_result step = co_await attempt(ctx, out.res);
+        const auto delay = after_attempt(ctx, number, retries, last_retry_cost, step, out.res);
+        if (!delay) {
+            co_return finish(*impl, out, start, step.ec, std::move(step.diagnostic));
         }
-        const auto settled = pool.settle(input.classified, last_retry_cost, ctx.sent_at,
-                                         retries ? &options.retry : nullptr, input);
-        if (!settled) {
-            co_return finish(step.ec, std::move(step.diagnostic));
-        }
-        const policy::retry_decision& decision = *settled;
-        if (decision.action != policy::retry_action::retry) {
-            if (decision.action == policy::retry_action::give_up) {
-                impl->retries_given_up_.fetch_add(1, std::memory_order_relaxed);
-                if (decision.reason == policy::retry_reason::deadline) {
-                    co_return finish(
-                        error::retry_deadline,
-                        "gave up after " + std::to_string(number) +
-                            " attempt(s): the next retry would pass the deadline" +
-                            (step.diagnostic.empty() ? "" : "; last: " + step.diagnostic));
-                }
-                if (!step.diagnostic.empty() || step.ec) {
-                    step.diagnostic +=
-                        " (gave up after " + std::to_string(number) +
-                        " attempt(s): " + std::string(policy::to_string(decision.reason)) + ")";
-                }
+        if (*delay > clock::duration::zero()) {
+            if (const error_code ec = co_await ctx.pool->sleep(ctx.owner, *delay)) {
+                co_return finish(*impl, out, start, ec, "stopped during a retry's backoff");
             }
-            co_return finish(step.ec, std::move(step.diagnostic));
-        }
-        impl->retries_[static_cast<std::size_t>(decision.cause)].fetch_add(
-            1, std::memory_order_relaxed);
-        last_retry_cost = decision.budget_cost;
-        if (decision.delay > clock::duration::zero()) {
-            const error_code ec = co_await pool.sleep(ctx.owner, decision.delay);
             impl->retry_wait_us_.fetch_add(
-                std::chrono::duration_cast<std::chrono::microseconds>(decision.delay).count(),
+                std::chrono::duration_cast<std::chrono::microseconds>(*delay).count(),
                 std::memory_order_relaxed);
-            if (ec) {
-                co_return finish(ec, "stopped during a retry's backoff");
-            }
         }
         if ((co_await asio::this_coro::cancellation_state).cancelled() !=
             asio::cancellation_type::none) {
-            co_return finish(error::cancelled, "cancelled between attempts");
+            co_return finish(*impl, out, start, error::cancelled, "cancelled between attempts");
         }
     }
 }

@@ -118,6 +118,41 @@ std::string tls_failure(SSL* ssl, const error_code& ec) {
     return "TLS handshake failed: " + ec.message();
 }
 
+// A TCP connect that failed (to the origin, or to the proxy `via`).
+step_result connect_failure(const error_code& ec, std::string_view host, const proxy_route* via) {
+    if (ec == beast::error::timeout) {
+        return fail(error::connect_timeout,
+                    "TCP connect to " + peer_name(host, via) + " timed out");
+    }
+    if (ec == asio::error::operation_aborted) {
+        return fail(error::cancelled, "cancelled while connecting");
+    }
+    return fail(error::connect_failed,
+                "connect to " + peer_name(host, via) + " failed: " + ec.message());
+}
+
+step_result handshake_failure(const error_code& ec, std::string_view host, SSL* ssl) {
+    if (ec == beast::error::timeout) {
+        return fail(error::connect_timeout,
+                    "TLS handshake with " + std::string(host) + " timed out");
+    }
+    if (ec == asio::error::operation_aborted) {
+        return fail(error::cancelled, "cancelled during the TLS handshake");
+    }
+    return fail(error::tls_handshake_failed, std::string(host) + ": " + tls_failure(ssl, ec));
+}
+
+// A failed write of the request.
+step_result write_failure(const error_code& ec) {
+    if (ec == asio::error::operation_aborted) {
+        return fail(error::cancelled, "cancelled while sending the request");
+    }
+    if (ec == beast::error::timeout) {
+        return fail(error::response_timeout, "sending the request timed out");
+    }
+    return fail(error::connection_lost, "sending the request failed: " + ec.message());
+}
+
 }  // namespace
 
 // Cancellation that arrives between two operations finds none to abort; it is recorded in the
@@ -168,21 +203,22 @@ asio::awaitable<step_result> connection::connect(
     if (stop_requested(state)) {
         co_return fail(error::cancelled, "cancelled before connecting");
     }
-    const std::string peer = peer_name(host, via);
     const armed until_return(*this, deadline);  // covers the tunnel and the handshake too
-    auto [cec, endpoint] = co_await asio::async_connect(socket(), addresses, nothrow);
-    const error_code ec = why(cec);
-    if (ec == beast::error::timeout) {
-        co_return fail(error::connect_timeout, "TCP connect to " + peer + " timed out");
-    }
-    if (ec == asio::error::operation_aborted) {
-        co_return fail(error::cancelled, "cancelled while connecting");
+    // Each address in turn until one answers (what asio::async_connect does, without the
+    // operation it allocates around each attempt).
+    error_code ec = asio::error::not_found;
+    for (const auto& address : addresses) {
+        auto [attempt_ec] = co_await socket().async_connect(address.endpoint(), nothrow);
+        ec = why(attempt_ec);
+        if (!ec || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+            break;
+        }
+        close_socket();
     }
     if (ec) {
-        co_return fail(error::connect_failed, "connect to " + peer + " failed: " + ec.message());
+        co_return connect_failure(ec, host, via);
     }
-    error_code ignored;
-    socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+    set_no_delay();
     if (via != nullptr) {
         step_result tunnel = co_await open_tunnel(*via);
         if (!tunnel) {
@@ -197,20 +233,21 @@ asio::awaitable<step_result> connection::connect(
     }
     prepare_connection(tls_->native_handle(), host, verify_peer, sessions);
     auto [handshake_ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, nothrow);
-    const error_code hec = why(handshake_ec);
-    if (hec == beast::error::timeout) {
-        co_return fail(error::connect_timeout,
-                       "TLS handshake with " + std::string(host) + " timed out");
-    }
-    if (hec == asio::error::operation_aborted) {
-        co_return fail(error::cancelled, "cancelled during the TLS handshake");
-    }
-    if (hec) {
-        co_return fail(error::tls_handshake_failed,
-                       std::string(host) + ": " + tls_failure(tls_->native_handle(), hec));
+    if (handshake_ec) {
+        co_return handshake_failure(why(handshake_ec), host, tls_->native_handle());
     }
     resumed_session_ = SSL_session_reused(tls_->native_handle()) == 1;
     co_return step_result{};
+}
+
+void connection::set_no_delay() noexcept {
+    error_code ignored;
+    socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+void connection::close_socket() noexcept {
+    error_code ignored;
+    socket().close(ignored);
 }
 
 asio::awaitable<step_result> connection::open_tunnel(const proxy_route& via) {
@@ -263,16 +300,9 @@ asio::awaitable<step_result> connection::exchange(std::string_view wire, bool he
         co_await deferred_beast<void(error_code, std::size_t)>([&](auto handler) {
             on_stream([&](auto& s) { asio::async_write(s, buffer, std::move(handler)); });
         });
-    const error_code wec = why(write_ec);
-    if (wec) {
+    if (write_ec) {
         out.delivery = written == 0 && !tls_ ? delivery::not_sent : delivery::sent;
-        if (wec == asio::error::operation_aborted) {
-            co_return fail(error::cancelled, "cancelled while sending the request");
-        }
-        if (wec == beast::error::timeout) {
-            co_return fail(error::response_timeout, "sending the request timed out");
-        }
-        co_return fail(error::connection_lost, "sending the request failed: " + wec.message());
+        co_return write_failure(why(write_ec));
     }
     out.delivery = delivery::sent;
     if (stop_requested(state)) {

@@ -97,6 +97,8 @@ class connection : public std::enable_shared_from_this<connection> {
         armed& operator=(const armed&) = delete;
         connection& conn;
     };
+    void set_no_delay() noexcept;
+    void close_socket() noexcept;
     // The error a step reports: a failure after the deadline fired is the deadline's doing.
     boost::system::error_code why(const boost::system::error_code& ec) const noexcept;
 

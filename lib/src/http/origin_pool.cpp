@@ -146,31 +146,37 @@ lease origin_pool::take(const asio::any_io_executor& owner, clock::time_point de
     return out;
 }
 
-asio::awaitable<lease> origin_pool::wait(lease queued, const asio::any_io_executor& owner) {
-    const std::shared_ptr<waiter> w = std::move(queued.queued);
-    auto [ec] = co_await w->timer.async_wait(asio::as_tuple(asio::deferred));
+asio::awaitable<void> origin_pool::wait(lease& l, const asio::any_io_executor& owner) {
+    auto [ec] = co_await l.queued->timer.async_wait(asio::as_tuple(asio::deferred));
+    const std::shared_ptr<waiter> w = std::move(l.queued);
     std::lock_guard lock(mutex_);
     if (w->granted) {
-        co_return lease::lent(std::move(w->granted), true);
+        l = lease::lent(std::move(w->granted), true);
+        co_return;
     }
     if (w->permit) {
         --permits_;
         auto conn = make_connection();
         link_active(conn.get(), owner);
-        co_return lease::lent(std::move(conn), false);
+        l = lease::lent(std::move(conn), false);
+        co_return;
     }
     if (!w->refused) {
         waiters_.erase(std::find(waiters_.begin(), waiters_.end(), w));
     }
-    if (w->refused || closed_) {
-        co_return lease::refused(error::shutdown, "client shut down");
+    l = refusal(*w, ec);
+}
+
+lease origin_pool::refusal(const waiter& w, const error_code& ec) const {
+    if (w.refused || closed_) {
+        return lease::refused(error::shutdown, "client shut down");
     }
     if (ec == asio::error::operation_aborted) {
-        co_return lease::refused(error::cancelled, "cancelled while waiting for a connection");
+        return lease::refused(error::cancelled, "cancelled while waiting for a connection");
     }
-    co_return lease::refused(error::pool_timeout, "no connection to " + origin_.host +
-                                                      " became free before the deadline (" +
-                                                      std::to_string(active_.size()) + " in use)");
+    return lease::refused(error::pool_timeout, "no connection to " + origin_.host +
+                                                   " became free before the deadline (" +
+                                                   std::to_string(active_.size()) + " in use)");
 }
 
 void origin_pool::release(const std::shared_ptr<connection>& conn, bool keep) {

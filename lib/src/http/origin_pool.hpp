@@ -88,7 +88,7 @@ class origin_pool {
     // take() answers at once when it can - the common case, with no coroutine frame to
     // allocate; a lease it returns `queued` is then awaited with wait().
     lease take(const boost::asio::any_io_executor& owner, clock::time_point deadline, bool fresh);
-    boost::asio::awaitable<lease> wait(lease queued, const boost::asio::any_io_executor& owner);
+    boost::asio::awaitable<void> wait(lease& l, const boost::asio::any_io_executor& owner);
 
     // Gives a connection back: kept (or handed to the first waiter) when `keep`, else closed
     // and its place in the cap given to the first waiter.
@@ -128,7 +128,9 @@ class origin_pool {
     void record(const policy::classification& c, int last_retry_cost,
                 clock::time_point sent_at);  // under the lock
     void wake(const std::shared_ptr<waiter>& w);
-    void serve_waiters();             // under the lock
+    void serve_waiters();  // under the lock
+    // A waiter neither granted a connection nor permitted to open one: why (under the lock).
+    lease refusal(const waiter& w, const boost::system::error_code& ec) const;
     std::size_t admit_limit() const;  // under the lock
     std::shared_ptr<connection> make_connection();
     std::string dns_name() const;  // what resolve() looks up, for messages
