@@ -334,7 +334,8 @@ void connection::take_response(response_parser& parser, response& out) {
     auto& message = parser.get();
     out.status = message.result_int();
     // Bytes beyond the response mean the server broke framing: never reuse the connection.
-    reusable_ = message.keep_alive() && read_buffer_.size() == 0;
+    // Nor one the deadline closed as the response completed.
+    reusable_ = message.keep_alive() && read_buffer_.size() == 0 && !timed_out_;
     out.body = std::move(message.body());
     out.headers = std::move(message.base());
     ++requests_served;
