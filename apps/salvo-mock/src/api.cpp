@@ -399,9 +399,7 @@ void api::create(const api_request& in, std::string_view element_key, api_respon
         default:
             break;
     }
-    json::object result;
-    made->to_json(result);
-    set_json(out, result);
+    made->write_json(out.body);
 }
 
 void api::list(std::string_view query, api_response& out) {
@@ -431,16 +429,18 @@ void api::list(std::string_view query, api_response& out) {
         }
     }
     instance_page page = store_.list(tags, after, page_size);
-    json::array body;
-    body.reserve(page.items.size());
-    for (const instance_ptr& item : page.items) {
-        item->to_json(body.emplace_back(json::object()).get_object());
+    out.body.push_back('[');
+    for (std::size_t i = 0; i < page.items.size(); ++i) {
+        if (i != 0) {
+            out.body.push_back(',');
+        }
+        page.items[i]->write_json(out.body);
     }
+    out.body.push_back(']');
     out.headers.emplace_back("elements-total-count", std::to_string(page.total));
     if (page.next_after != 0) {
         out.headers.emplace_back("elements-next-page-token", page_token(page.next_after));
     }
-    set_json(out, body);
 }
 
 void api::get(std::string_view id, api_response& out) {
@@ -452,9 +452,7 @@ void api::get(std::string_view id, api_response& out) {
     if (!found) {
         return error(out, 404, "No instance found with ID " + std::string(id));
     }
-    json::object result;
-    found->to_json(result);
-    set_json(out, result);
+    found->write_json(out.body);
 }
 
 void api::erase(std::string_view id, api_response& out) {

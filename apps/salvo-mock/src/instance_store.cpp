@@ -1,5 +1,7 @@
 #include "instance_store.hpp"
 
+#include <salvo/platform/json_text.hpp>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -73,31 +75,39 @@ bool instance::has_tag(std::string_view tag) const noexcept {
     return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }
 
-void instance::to_json(json::object& out) const {
-    out.reserve(16);
-    out["id"] = id;
-    out["name"] = name;
-    out["token"] = token;
-    out["createdDate"] = created_date;
-    json::object& el = out["element"].emplace_object();
-    el["id"] = element->id;
-    el["key"] = element->key;
-    el["name"] = element->name;
-    el["active"] = true;
-    out["valid"] = true;
-    out["disabled"] = false;
-    out["eventsEnabled"] = false;
-    out["cachingEnabled"] = false;
-    out["externalAuthentication"] = "none";
-    json::array& t = out["tags"].emplace_array();
-    t.reserve(tags.size());
-    for (const auto& tag : tags) {
-        t.emplace_back(tag);
+void instance::write_json(std::string& out) const {
+    namespace text = salvo::platform::json_text;
+    out.append(R"({"id":)");
+    text::append_int(out, id);
+    out.append(R"(,"name":)");
+    text::append_string(out, name);
+    out.append(R"(,"token":)");
+    text::append_string(out, token);
+    out.append(R"(,"createdDate":)");
+    text::append_string(out, created_date);
+    out.append(R"(,"element":{"id":)");
+    text::append_int(out, element->id);
+    out.append(R"(,"key":)");
+    text::append_string(out, element->key);
+    out.append(R"(,"name":)");
+    text::append_string(out, element->name);
+    out.append(R"(,"active":true},"valid":true,"disabled":false,"eventsEnabled":false,)"
+               R"("cachingEnabled":false,"externalAuthentication":"none","tags":[)");
+    for (std::size_t i = 0; i < tags.size(); ++i) {
+        if (i != 0) {
+            out.push_back(',');
+        }
+        text::append_string(out, tags[i]);
     }
-    json::object& config = out["configuration"].emplace_object();
-    for (const auto& key : configuration_keys) {
-        config[key] = "********";
+    out.append(R"(],"configuration":{)");
+    for (std::size_t i = 0; i < configuration_keys.size(); ++i) {
+        if (i != 0) {
+            out.push_back(',');
+        }
+        text::append_key(out, configuration_keys[i]);
+        out.append(R"("********")");
     }
+    out.append("}}");
 }
 
 std::string instance_store::make_token(std::int64_t id) const {

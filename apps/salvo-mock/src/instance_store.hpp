@@ -38,7 +38,9 @@ struct instance {
     std::vector<std::string> configuration_keys;  // the values are never kept
 
     bool has_tag(std::string_view tag) const noexcept;
-    void to_json(boost::json::object& out) const;
+    // The instance as the platform shows it, appended to `out` as JSON text (written directly:
+    // every GET and create answers with it).
+    void write_json(std::string& out) const;
 };
 
 using instance_ptr = std::shared_ptr<const instance>;

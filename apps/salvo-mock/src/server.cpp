@@ -97,8 +97,13 @@ struct server::impl {
 
 asio::awaitable<void> server::impl::accept_loop() {
     asio::steady_timer pause(co_await asio::this_coro::executor);
+    // A strand per connection when threads run the io_context; one thread serialises already.
+    const bool one_thread = options.threads <= 1;
     for (;;) {
-        auto [ec, accepted] = co_await acceptor->async_accept(asio::make_strand(*io), use_tuple);
+        const asio::any_io_executor connection_executor =
+            one_thread ? asio::any_io_executor(io->get_executor())
+                       : asio::any_io_executor(asio::make_strand(*io));
+        auto [ec, accepted] = co_await acceptor->async_accept(connection_executor, use_tuple);
         if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
             co_return;
         }
