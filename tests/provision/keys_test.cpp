@@ -74,7 +74,6 @@ BOOST_AUTO_TEST_CASE(tags_for_an_entry) {
     const std::vector<std::string> expected{"team:crm", "env:prod", "salvo-batch:nightly",
                                             "salvo-key:f6816b5409abfd79"};
     BOOST_TEST(tags_for(e, "nightly") == expected, boost::test_tools::per_element());
-    BOOST_TEST(tags_for(e, "nightly", entry_hash(e)) == expected, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -65,15 +65,11 @@ bool is_reserved_tag(std::string_view tag) noexcept {
 }
 
 std::vector<std::string> tags_for(const entry& e, std::string_view batch) {
-    return tags_for(e, batch, entry_hash(e));
-}
-
-std::vector<std::string> tags_for(const entry& e, std::string_view batch, std::string_view hash) {
     std::vector<std::string> tags;
     tags.reserve(e.tags.size() + 2);
     tags.insert(tags.end(), e.tags.begin(), e.tags.end());
     tags.push_back(batch_tag(batch));
-    tags.push_back(key_tag(hash));
+    tags.push_back(key_tag(entry_hash(e)));
     return tags;
 }
 

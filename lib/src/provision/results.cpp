@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include <boost/json/object.hpp>
@@ -165,6 +167,23 @@ result_record tag_invoke(json::value_to_tag<result_record>, const json::value& v
     return r;
 }
 
+namespace {
+
+// An optional's value as JSON, or null.
+template <class T>
+void append_or_null(std::string& out, const std::optional<T>& value) {
+    namespace text = platform::json_text;
+    if (!value) {
+        out.append("null");
+    } else if constexpr (std::is_integral_v<T>) {
+        text::append_int(out, *value);
+    } else {
+        text::append_string(out, *value);
+    }
+}
+
+}  // namespace
+
 void append_result_line(std::string& out, const result_record& r) {
     namespace text = platform::json_text;
     // The member order of tag_invoke(value_from_tag, result_record) above.
@@ -177,34 +196,18 @@ void append_result_line(std::string& out, const result_record& r) {
     out.append(R"(,"status":")");
     out.append(to_string(r.status));
     out.append(R"(","id":)");
-    if (r.id) {
-        text::append_int(out, *r.id);
-    } else {
-        out.append("null");
-    }
+    append_or_null(out, r.id);
     out.append(R"(,"token":)");
-    if (r.token) {
-        text::append_string(out, *r.token);
-    } else {
-        out.append("null");
-    }
+    append_or_null(out, r.token);
     out.append(R"(,"attempts":)");
     text::append_int(out, r.attempts);
     if (r.error) {
         out.append(R"(,"error":{"status":)");
-        if (r.error->status) {
-            text::append_int(out, *r.error->status);
-        } else {
-            out.append("null");
-        }
+        append_or_null(out, r.error->status);
         out.append(R"(,"message":)");
         text::append_string(out, r.error->message);
         out.append(R"(,"requestId":)");
-        if (r.error->request_id) {
-            text::append_string(out, *r.error->request_id);
-        } else {
-            out.append("null");
-        }
+        append_or_null(out, r.error->request_id);
         out.push_back('}');
     }
     out.append("}\n");

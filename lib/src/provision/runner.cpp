@@ -267,10 +267,9 @@ struct runner::state {
     // The body of entry `index`'s POST, written into `body` (a worker's, reused).
     void write_body(std::size_t index, std::string& body) const {
         const entry& e = job.entries[index];
-        char key[key_tag_prefix.size() + 16];  // key_tag(hash) without a string of its own
-        const std::size_t prefix = key_tag_prefix.copy(key, key_tag_prefix.size());
-        const std::size_t digits = hashes[index].copy(key + prefix, 16);
-        const std::string_view salvo_tags[] = {batch, std::string_view(key, prefix + digits)};
+        // The tags of tags_for(e, batch): the entry's, then the batch's and the key's.
+        const std::string key = key_tag(hashes[index]);
+        const std::string_view salvo_tags[] = {batch, key};
         body.clear();
         platform::write_instance_request(body, e.element, e.name, e.configuration, e.tags,
                                          salvo_tags);

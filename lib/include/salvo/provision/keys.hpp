@@ -27,7 +27,5 @@ bool is_reserved_tag(std::string_view tag) noexcept;
 
 // The tags to create `e` with: the user's, then batch_tag(batch), then key_tag(entry_hash(e)).
 std::vector<std::string> tags_for(const entry& e, std::string_view batch);
-// The same with entry_hash(e) already at hand (`hash`): a bulk run hashes each entry once.
-std::vector<std::string> tags_for(const entry& e, std::string_view batch, std::string_view hash);
 
 }  // namespace salvo::provision
