@@ -564,13 +564,14 @@ asio::awaitable<void> run(std::shared_ptr<client_impl> impl, request req, send_s
 }
 
 // Completes the caller's handler on its associated executor (else the client's), with what
-// run() left in `state`. co_spawn calls it on `home`, the request's executor: a handler bound to
-// that same executor (a caller awaiting on it) is called at once, as dispatch would, without
-// the type-erased function, its allocation and the three moves of the response dispatch costs.
+// run() left in `state`. co_spawn calls it on the request's executor: a handler bound to that
+// same executor (a caller awaiting on a single-threaded client's executor) is called at once,
+// as dispatch would, without the type-erased function, its allocation and the three moves of
+// the response dispatch costs.
 struct completion {
     send_handler handler;
     asio::any_io_executor fallback;
-    asio::any_completion_executor home;
+    bool inline_completion;
     std::unique_ptr<send_state> state;
 
     void operator()(std::exception_ptr failure) {
@@ -582,18 +583,23 @@ struct completion {
                 state->res.diagnostic = e.what();
             }
         }
-        auto ex = asio::get_associated_executor(handler, fallback);
-        if (ex == home) {
+        if (inline_completion) {
             std::move(handler)(state->ec, std::move(state->res));
             return;
         }
+        auto ex = asio::get_associated_executor(handler, fallback);
         asio::dispatch(ex, asio::append(std::move(handler), state->ec, std::move(state->res)));
     }
 };
 
 }  // namespace
 
-void start_send(const std::shared_ptr<client_impl>& impl, request&& req, send_handler&& handler) {
+const asio::any_io_executor* serial_executor(const client_impl& impl) noexcept {
+    return impl.options().single_threaded ? &impl.executor() : nullptr;
+}
+
+void start_send(const std::shared_ptr<client_impl>& impl, request&& req, send_handler&& handler,
+                bool inline_completion) {
     auto slot = asio::get_associated_cancellation_slot(handler);
     // One thread runs everything: the executor already serialises, a strand would only cost.
     asio::any_io_executor ex = impl->options().single_threaded
@@ -603,7 +609,7 @@ void start_send(const std::shared_ptr<client_impl>& impl, request&& req, send_ha
     // returned through co_spawn would be moved five more times on its way to the caller.
     auto state = std::make_unique<send_state>();
     send_state& out = *state;
-    completion done{std::move(handler), impl->executor(), ex, std::move(state)};
+    completion done{std::move(handler), impl->executor(), inline_completion, std::move(state)};
     asio::co_spawn(std::move(ex), run(impl, std::move(req), out),
                    asio::bind_cancellation_slot(slot, std::move(done)));
 }

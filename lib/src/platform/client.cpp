@@ -228,19 +228,15 @@ asio::awaitable<result<instance>> client::create_instance(instance_request reque
         [](std::string_view text, error_code& ec) { return parse_instance(text, ec); });
 }
 
-asio::awaitable<result<created_instance>> client::create_instance(std::string_view body,
-                                                                  const json::object& configuration,
-                                                                  call_options options) {
+result<created_instance> client::created_answer(const error_code& ec, http::response& res,
+                                                const json::object& configuration) const {
     constexpr std::string_view call = "create_instance";
-    auto sent =
-        co_await http_->async_send(create_request(body, options), asio::as_tuple(asio::deferred));
-    http::response& res = std::get<1>(sent);
-    if (auto failed = settle(call, std::get<0>(sent), res, &configuration)) {
-        co_return std::move(*failed);
+    if (auto failed = settle(call, ec, res, &configuration)) {
+        return std::move(*failed);
     }
-    co_return read_answer<created_instance>(
+    return read_answer<created_instance>(
         call, res, secrets_, &configuration,
-        [](std::string_view text, error_code& ec) { return parse_created_instance(text, ec); });
+        [](std::string_view text, error_code& e) { return parse_created_instance(text, e); });
 }
 
 asio::awaitable<result<instance_page>> client::list_instances(std::vector<std::string> tags,

@@ -99,6 +99,14 @@ struct join_counter {
     }
 };
 
+// What a worker reuses from entry to entry, outside the coroutine frames: the entry's POST body
+// and its record so far.
+struct worker {
+    std::string body;
+    result_record record;
+    steady::time_point start;
+};
+
 }  // namespace
 
 struct runner::state {
@@ -275,103 +283,134 @@ struct runner::state {
                                          salvo_tags);
     }
 
-    // Creates one entry, reconciling before any repeat of a POST whose outcome is unknown.
-    // `body` is the calling worker's buffer, reused from entry to entry.
-    asio::awaitable<void> create(std::size_t index, std::string& body) {
+    // The coroutines below keep in their frames only what lives across a suspension; the
+    // steps between two suspensions are plain functions. A frame over Asio's recycling limit
+    // (1,020 bytes) would be allocated and freed by malloc for every entry.
+
+    // Entry `index` starts on worker `w`: its record, its body.
+    void begin(std::size_t index, worker& w) const {
+        w.start = steady::now();
+        w.record = blank(index);
+        write_body(index, w.body);
+    }
+
+    // The answer to a POST of entry `index`. True when the entry is settled (created, refused,
+    // never sent, or authentication rejected), false when the POST's outcome is unknown and
+    // the platform must be asked whether the instance exists.
+    bool settle_post(std::size_t index, result_record& record,
+                     platform::result<platform::created_instance>&& created) {
         const entry& e = job.entries[index];
-        const auto start = steady::now();
-        result_record record = blank(index);
-        write_body(index, body);
-        for (int round = 1;; ++round) {
-            ++summary.create_calls;
-            ++record.attempts;
-            auto created = co_await api.create_instance(std::string_view(body), e.configuration,
-                                                        call_options());
-            if (created) {
-                record.status = result_status::created;
-                record.id = created->id;
-                record.token = std::move(created->token);
-                run_event ev;
-                ev.kind = run_event_kind::entry_created;
-                ev.entry = e.name;
-                ev.id = created->id;
-                ev.attempts = record.attempts;
-                emit(ev);
-                break;
-            }
-            const platform::failure& f = created.error();
-            record.error = error_of(f);
-            if (is_auth_failure(f)) {
-                if (!summary.auth_rejected) {  // said once, however many calls were in flight
-                    run_event ev = failure_event(run_event_kind::auth_rejected, *record.error);
-                    ev.entry = e.name;
-                    emit(ev);
-                }
-                summary.auth_rejected = true;
-                stopping = true;
-                break;
-            }
-            if (!outcome_unknown(f)) {
-                break;  // refused (4xx) or never sent after the engine's own retries
-            }
-            {
-                run_event ev = failure_event(run_event_kind::outcome_unknown, *record.error);
-                ev.entry = e.name;
-                ev.attempts = record.attempts;
-                emit(ev);
-            }
-            ++summary.reconcile_lookups;
-            std::vector<std::string> tags{key_tag(hashes[index])};
-            auto lookup =
-                co_await api.list_instances(std::move(tags), 10, std::string(), call_options());
-            if (!lookup) {
-                record.error->message = "outcome unknown (" + record.error->message +
-                                        ") and the lookup by key failed: " + lookup.error().message;
-                break;
-            }
-            if (!lookup->instances.empty()) {
-                const auto& found =
-                    *std::min_element(lookup->instances.begin(), lookup->instances.end(),
-                                      [](const auto& a, const auto& b) { return a.id < b.id; });
-                record.status = result_status::created;
-                record.id = found.id;
-                record.token = found.token;
-                record.error.reset();
-                ++summary.reconciled;
-                ++progress.reconciled;
-                run_event ev;
-                ev.kind = run_event_kind::reconciled;
-                ev.entry = e.name;
-                ev.id = found.id;
-                ev.attempts = record.attempts;
-                emit(ev);
-                break;
-            }
-            const bool again = round < options.max_rounds && !should_stop();
-            {
-                run_event ev;
-                ev.kind = run_event_kind::reconcile_not_found;
-                ev.entry = e.name;
-                ev.attempts = record.attempts;
-                ev.count = again ? 1 : 0;
-                emit(ev);
-            }
-            if (!again) {
-                break;  // not there, and out of rounds: failed, with the last error
-            }
-            asio::steady_timer pause(co_await asio::this_coro::executor,
-                                     policy::backoff_delay({}, round - 1, rng));
-            co_await pause.async_wait(nothrow);
-        }
-        latency.record(
-            std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - start));
-        if (record.status == result_status::failed && record.error) {
-            run_event ev = failure_event(run_event_kind::entry_failed, *record.error);
+        if (created) {
+            record.status = result_status::created;
+            record.id = created->id;
+            record.token = std::move(created->token);
+            run_event ev;
+            ev.kind = run_event_kind::entry_created;
             ev.entry = e.name;
+            ev.id = created->id;
             ev.attempts = record.attempts;
             emit(ev);
+            return true;
         }
-        finish(index, std::move(record));
+        const platform::failure& f = created.error();
+        record.error = error_of(f);
+        if (is_auth_failure(f)) {
+            if (!summary.auth_rejected) {  // said once, however many calls were in flight
+                run_event ev = failure_event(run_event_kind::auth_rejected, *record.error);
+                ev.entry = e.name;
+                emit(ev);
+            }
+            summary.auth_rejected = true;
+            stopping = true;
+            return true;
+        }
+        if (!outcome_unknown(f)) {
+            return true;  // refused (4xx) or never sent after the engine's own retries
+        }
+        run_event ev = failure_event(run_event_kind::outcome_unknown, *record.error);
+        ev.entry = e.name;
+        ev.attempts = record.attempts;
+        emit(ev);
+        return false;
+    }
+
+    // After a POST of unknown outcome (the `round`th): looks entry `index` up by its key tag.
+    // True when it must be sent again (not found, rounds left, after a backoff); false when
+    // the record is settled (found: created; or failed, with why).
+    asio::awaitable<bool> reconcile(std::size_t index, result_record& record, int round) {
+        const entry& e = job.entries[index];
+        ++summary.reconcile_lookups;
+        std::vector<std::string> tags{key_tag(hashes[index])};
+        auto lookup =
+            co_await api.list_instances(std::move(tags), 10, std::string(), call_options());
+        if (!lookup) {
+            record.error->message = "outcome unknown (" + record.error->message +
+                                    ") and the lookup by key failed: " + lookup.error().message;
+            co_return false;
+        }
+        if (!lookup->instances.empty()) {
+            const auto& found =
+                *std::min_element(lookup->instances.begin(), lookup->instances.end(),
+                                  [](const auto& a, const auto& b) { return a.id < b.id; });
+            record.status = result_status::created;
+            record.id = found.id;
+            record.token = found.token;
+            record.error.reset();
+            ++summary.reconciled;
+            ++progress.reconciled;
+            run_event ev;
+            ev.kind = run_event_kind::reconciled;
+            ev.entry = e.name;
+            ev.id = found.id;
+            ev.attempts = record.attempts;
+            emit(ev);
+            co_return false;
+        }
+        const bool again = round < options.max_rounds && !should_stop();
+        run_event ev;
+        ev.kind = run_event_kind::reconcile_not_found;
+        ev.entry = e.name;
+        ev.attempts = record.attempts;
+        ev.count = again ? 1 : 0;
+        emit(ev);
+        if (!again) {
+            co_return false;  // not there, and out of rounds: failed, with the last error
+        }
+        asio::steady_timer pause(co_await asio::this_coro::executor,
+                                 policy::backoff_delay({}, round - 1, rng));
+        co_await pause.async_wait(nothrow);
+        co_return true;
+    }
+
+    // Entry `index`'s end: its latency, its failure said, its record kept.
+    void end(std::size_t index, worker& w) {
+        latency.record(
+            std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - w.start));
+        if (w.record.status == result_status::failed && w.record.error) {
+            run_event ev = failure_event(run_event_kind::entry_failed, *w.record.error);
+            ev.entry = job.entries[index].name;
+            ev.attempts = w.record.attempts;
+            emit(ev);
+        }
+        finish(index, std::move(w.record));
+    }
+
+    // Creates one entry, reconciling before any repeat of a POST whose outcome is unknown.
+    asio::awaitable<void> create(std::size_t index, worker& w) {
+        begin(index, w);
+        for (int round = 1;; ++round) {
+            ++summary.create_calls;
+            ++w.record.attempts;
+            if (settle_post(index, w.record,
+                            co_await api.async_create_instance(
+                                w.body, job.entries[index].configuration, call_options()))) {
+                break;
+            }
+            if (!co_await reconcile(index, w.record, round)) {
+                break;
+            }
+        }
+        end(index, w);
     }
 };
 
@@ -476,9 +515,9 @@ asio::awaitable<run_summary> runner::run_serialized() {
             asio::co_spawn(
                 ex,
                 [&]() -> asio::awaitable<void> {
-                    std::string body;
+                    worker mine;
                     while (!s.should_stop() && next < p.to_create.size()) {
-                        co_await s.create(p.to_create[next++].entry, body);
+                        co_await s.create(p.to_create[next++].entry, mine);
                     }
                     join.done();
                 },

@@ -28,7 +28,12 @@ namespace salvo::http {
 namespace detail {
 class client_impl;
 using send_handler = boost::asio::any_completion_handler<void(boost::system::error_code, response)>;
-void start_send(const std::shared_ptr<client_impl>& impl, request&& req, send_handler&& handler);
+// The client's executor when it was promised a single thread (client_options::single_threaded),
+// else null: a request's completion may then call a handler bound to it at once.
+const boost::asio::any_io_executor* serial_executor(const client_impl& impl) noexcept;
+// `inline_completion`: the handler's executor is serial_executor(*impl).
+void start_send(const std::shared_ptr<client_impl>& impl, request&& req, send_handler&& handler,
+                bool inline_completion);
 }  // namespace detail
 
 class client {
@@ -47,7 +52,16 @@ class client {
     auto async_send(request req, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, response)>(
             [impl = impl_](auto handler, request&& r) {
-                detail::start_send(impl, std::move(r), detail::send_handler(std::move(handler)));
+                // Decided here, on the handler's own executor type: the type-erased handler
+                // could only tell through a type-erased, allocated executor.
+                bool inline_completion = false;
+                if (const auto* serial = detail::serial_executor(*impl)) {
+                    inline_completion = boost::asio::any_io_executor(
+                                            boost::asio::get_associated_executor(
+                                                handler, *serial)) == *serial;
+                }
+                detail::start_send(impl, std::move(r), detail::send_handler(std::move(handler)),
+                                   inline_completion);
             },
             token, std::move(req));
     }

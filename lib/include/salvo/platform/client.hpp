@@ -17,6 +17,7 @@
 #include <salvo/platform/types.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/url/url.hpp>
 
 #include <cstdint>
@@ -57,12 +58,24 @@ class client {
     boost::asio::awaitable<result<instance>> create_instance(instance_request request,
                                                              call_options options = {});
 
-    // The same with the body already written (write_instance_request): a bulk caller writes
-    // an entry's body once and may send it again. `configuration` is the one in the body (its
-    // values are redacted from the failure). Both must outlive the call. The answer is checked
-    // as fully; only what a bulk caller keeps of it is returned (parse_created_instance).
-    boost::asio::awaitable<result<created_instance>> create_instance(
-        std::string_view body, const boost::json::object& configuration, call_options options = {});
+    // The same with the body already written (write_instance_request), as an Asio
+    // asynchronous operation completing with result<created_instance>: a bulk caller writes an
+    // entry's body once, may send it again, and awaits the engine directly (no coroutine frame
+    // of the client's in between). `configuration` is the one in the body (its values are
+    // redacted from the failure). Both must outlive the operation. The answer is checked as
+    // fully; only what a bulk caller keeps of it is returned (parse_created_instance).
+    //   auto created = co_await api.async_create_instance(body, configuration);
+    template <boost::asio::completion_token_for<void(result<created_instance>)> Token =
+                  boost::asio::deferred_t>
+    auto async_create_instance(std::string_view body, const boost::json::object& configuration,
+                               call_options options = {}, Token&& token = {}) {
+        return http_->async_send(
+            create_request(body, options),
+            boost::asio::deferred([this, &configuration](boost::system::error_code ec,
+                                                         http::response res) {
+                return boost::asio::deferred.values(created_answer(ec, res, configuration));
+            }))(std::forward<Token>(token));
+    }
 
     // GET /instances?tags[]=T...&pageSize=N[&nextPage=P]: one page of the instances carrying
     // every tag. page_size is 1..200 (else error::invalid_argument, nothing sent); next_page
@@ -104,6 +117,10 @@ class client {
     std::optional<failure> settle(std::string_view call, const boost::system::error_code& ec,
                                   http::response& res,
                                   const boost::json::object* configuration) const;
+    // async_create_instance's completion: the engine's outcome read as a created instance.
+    result<created_instance> created_answer(const boost::system::error_code& ec,
+                                            http::response& res,
+                                            const boost::json::object& configuration) const;
 
     http::client* http_;
     boost::urls::url base_url_;
