@@ -99,6 +99,94 @@ BOOST_AUTO_TEST_CASE(waiting_for_a_connection_is_bounded_by_the_request_timeout)
     BOOST_TEST(fast.diagnostic.find("became free") != std::string::npos);
 }
 
+// Requests queued behind a connection that never frees: each ends at its own deadline, in
+// deadline order whatever the queue order (the pool's one timer is re-armed for an earlier one).
+BOOST_AUTO_TEST_CASE(queued_requests_time_out_at_their_own_deadlines) {
+    test_server server([](const seen_request&) { return reply::of(reply::kind::hang); });
+    asio::io_context io;
+    http::client_options options;
+    options.max_connections_per_origin = 1;
+    options.retry.enabled = false;
+    http::client client(io.get_executor(), options);
+    const std::chrono::milliseconds timeouts[] = {1500ms, 1000ms, 100ms};
+    std::vector<std::size_t> order;
+    std::vector<error_code> errors(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        auto req = get(server.url());
+        req.timeout = timeouts[i];
+        client.async_send(std::move(req), [&, i](error_code ec, http::response) {
+            errors[i] = ec;
+            order.push_back(i);
+        });
+    }
+    io.run();
+    BOOST_TEST(errors[0] == http::error::response_timeout);  // it held the connection
+    BOOST_TEST(errors[1] == http::error::pool_timeout);
+    BOOST_TEST(errors[2] == http::error::pool_timeout);
+    BOOST_TEST(order == (std::vector<std::size_t>{2, 1, 0}), boost::test_tools::per_element());
+    BOOST_TEST(server.requests() == 1u);
+}
+
+// A queued request cancelled through its slot ends at once, never sent; the queue behind it
+// moves on to the next request when the connection frees.
+BOOST_AUTO_TEST_CASE(a_queued_request_is_cancelled_at_once_and_the_queue_moves_on) {
+    asio::io_context io;
+    asio::cancellation_signal signal;
+    test_server server([&](const seen_request& r) {
+        if (r.target == "/first") {  // the second request is queued behind this one by now
+            asio::post(io, [&] { signal.emit(asio::cancellation_type::terminal); });
+            reply slow = reply::ok();
+            slow.delay = 200ms;
+            return slow;
+        }
+        return reply::ok();
+    });
+    http::client_options options;
+    options.max_connections_per_origin = 1;
+    http::client client(io.get_executor(), options);
+    std::vector<std::string> order;
+    std::vector<result> results(3);
+    auto record = [&](std::size_t i, std::string name) {
+        return [&, i, name](error_code ec, http::response res) {
+            results[i] = {ec, std::move(res)};
+            order.push_back(name);
+        };
+    };
+    client.async_send(get(server.url("/first")), record(0, "first"));
+    client.async_send(get(server.url("/cancelled")),
+                      asio::bind_cancellation_slot(signal.slot(), record(1, "cancelled")));
+    client.async_send(get(server.url("/third")), record(2, "third"));
+    io.run();
+    auto& [ec1, cancelled] = results[1];
+    BOOST_TEST(ec1 == http::error::cancelled);
+    BOOST_TEST((cancelled.delivery == http::delivery::not_sent));
+    BOOST_TEST(cancelled.diagnostic.find("waiting for a connection") != std::string::npos);
+    BOOST_TEST(!std::get<0>(results[0]));
+    BOOST_TEST(!std::get<0>(results[2]));
+    BOOST_TEST(order == (std::vector<std::string>{"cancelled", "first", "third"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(server.requests() == 2u);
+    BOOST_TEST(server.connections() == 1u);  // the third reused the first's connection
+}
+
+// shutdown() refuses the queued requests as well as the one in flight.
+BOOST_AUTO_TEST_CASE(shutdown_refuses_queued_requests) {
+    asio::io_context io;
+    http::client_options options;
+    options.max_connections_per_origin = 1;
+    http::client client(io.get_executor(), options);
+    test_server server([&](const seen_request&) {
+        asio::post(io, [&] { client.shutdown(); });
+        return reply::of(reply::kind::hang);
+    });
+    auto results = send_concurrently(io, client, 3, [&](std::size_t) { return get(server.url()); });
+    for (auto& [ec, res] : results) {
+        BOOST_TEST(ec == http::error::shutdown, res.diagnostic);
+    }
+    BOOST_TEST((std::get<1>(results[1]).delivery == http::delivery::not_sent));
+    BOOST_TEST(server.requests() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(keep_alive)

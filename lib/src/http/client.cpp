@@ -8,6 +8,7 @@
 #include <boost/asio/append.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -183,7 +184,7 @@ class client_impl {
                 tls_.emplace(make_tls_context(options_.tls));
             }
             auto pool =
-                std::make_unique<origin_pool>(o, options_, executor_, key.tls ? &*tls_ : nullptr,
+                std::make_shared<origin_pool>(o, options_, executor_, key.tls ? &*tls_ : nullptr,
                                               proxies_.route(key.tls, key.host, key.port));
             it = pools_.emplace(std::move(o), std::move(pool)).first;
         }
@@ -249,7 +250,8 @@ class client_impl {
     const proxy_config proxies_;
     std::atomic<bool> shutting_down_{false};
     mutable std::mutex mutex_;
-    std::unordered_map<origin, std::unique_ptr<origin_pool>, origin_hash, origin_equal> pools_;
+    // Shared: a pool's deadline timer holds it weakly (origin_pool::async_wait).
+    std::unordered_map<origin, std::shared_ptr<origin_pool>, origin_hash, origin_equal> pools_;
 };
 
 namespace {
@@ -360,7 +362,8 @@ asio::awaitable<step_result> attempt(request_context& ctx, response& res) {
     for (;;) {
         lease l = ctx.pool->take(ctx.owner, ctx.deadline, fresh);
         if (l.queued) {
-            co_await ctx.pool->wait(l, ctx.owner);
+            co_await ctx.pool->async_wait(l, asio::deferred);
+            ctx.pool->end_wait(l);
         }
         if (!l.result) {
             res.delivery = delivery::not_sent;

@@ -20,6 +20,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 
 namespace salvo::http::detail {
@@ -324,13 +326,14 @@ asio::awaitable<step_result> connection::exchange(std::string_view wire, bool he
     if (rec) {
         co_return read_failure(why(rec), parser.got_some());
     }
-    take_response(parser, out);
+    take_response(parser, out, read);
     co_return step_result{};
 }
 
 // Out of the coroutine, so the message takes no room in its frame; moved from the parser in
 // place (release() would move it once more).
-void connection::take_response(response_parser& parser, response& out) {
+void connection::take_response(response_parser& parser, response& out, std::size_t size) {
+    fit_read_buffer(size);
     auto& message = parser.get();
     out.status = message.result_int();
     // Bytes beyond the response mean the server broke framing: never reuse the connection.
@@ -339,6 +342,18 @@ void connection::take_response(response_parser& parser, response& out) {
     out.body = std::move(message.body());
     out.headers = std::move(message.base());
     ++requests_served;
+}
+
+// Beast reads into what the buffer has room for, 512 bytes at first: a connection whose answers
+// are larger would read each in two system calls or more. Grown once to the power of two that
+// holds the last answer (up to 16 KiB), the next one of that size takes one read; connections
+// with small answers keep their 512 bytes.
+void connection::fit_read_buffer(std::size_t answer_size) {
+    constexpr std::size_t most = 16 * 1024;
+    const std::size_t capacity = read_buffer_.capacity();
+    if (answer_size > capacity && capacity < most && read_buffer_.size() == 0) {
+        read_buffer_.reserve(std::min(std::bit_ceil(answer_size), most));
+    }
 }
 
 bool connection::peer_closed() const noexcept {

@@ -119,7 +119,9 @@ class connection : public std::enable_shared_from_this<connection> {
         return cancelled_ || state.cancelled() != boost::asio::cancellation_type::none;
     }
     using response_parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
-    void take_response(response_parser& parser, response& out);
+    // `size`: the answer's bytes, as read.
+    void take_response(response_parser& parser, response& out, std::size_t size);
+    void fit_read_buffer(std::size_t answer_size);
     // CONNECT on the freshly connected TCP stream; fails unless the proxy answers 2xx.
     boost::asio::awaitable<step_result> open_tunnel(const proxy_route& via);
 

@@ -18,9 +18,7 @@ using boost::system::error_code;
 struct pool_waiter {
     explicit pool_waiter(const asio::any_io_executor& owner) : timer(owner) {}
     asio::steady_timer timer;
-    std::shared_ptr<connection> granted;  // a kept connection handed over
-    bool permit = false;                  // or the right to open a new one
-    bool refused = false;                 // or shutdown
+    bool refused = false;  // shutdown
     // A DNS waiter: the lookup it waited for has ended, with this answer for every request
     // (addresses or no such name), or none (that lookup's own deadline or cancellation).
     bool looked_up = false;
@@ -35,6 +33,7 @@ origin_pool::origin_pool(origin o, const client_options& options, asio::any_io_e
       executor_(std::move(executor)),
       tls_(tls),
       route_(std::move(route)),
+      sweeper_(executor_),
       rate_(options.rate),
       rng_(options.seed != 0 ? options.seed : std::random_device{}()) {
     if (options.retry_budget) {
@@ -80,26 +79,36 @@ void origin_pool::wake(const std::shared_ptr<waiter>& w) {
     asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
 }
 
+// Ends `w`'s wait as w.state says: its handler runs on its owner, where the cancellation slot
+// is cleared first (slots are used on their owner only).
+void origin_pool::complete(connection_wait& w) {
+    asio::post(w.owner, [slot = w.slot, handler = std::move(w.handler)]() mutable {
+        slot.clear();
+        std::move(handler)();
+    });
+}
+
 // Hands idle connections, or the right to open one, to waiters in FIFO order while the cap and
 // the adaptive limit allow.
 void origin_pool::serve_waiters() {
     while (!waiters_.empty() && active_.size() + permits_ < admit_limit()) {
-        auto w = std::move(waiters_.front());
-        waiters_.pop_front();
+        connection_wait& w = *waiters_.front();
         if (!idle_.empty()) {
-            w->granted = std::move(idle_.back());
+            w.granted = std::move(idle_.back());
             idle_.pop_back();
-            link_active(w->granted.get(), w->timer.get_executor());
+            link_active(w.granted.get(), w.owner);
+            w.state = connection_wait::outcome::granted;
         } else if (open_ < options_.max_connections_per_origin) {
             ++open_;
             ++permits_;
-            w->permit = true;
+            w.state = connection_wait::outcome::permitted;
         } else {
-            waiters_.push_front(std::move(w));
             return;
         }
-        wake(w);
+        waiters_.pop_front();
+        complete(w);
     }
+    disarm_sweeper_if_idle();
 }
 
 lease origin_pool::take(const asio::any_io_executor& owner, clock::time_point deadline,
@@ -134,9 +143,9 @@ lease origin_pool::take(const asio::any_io_executor& owner, clock::time_point de
                 out.conn = make_connection();
                 link_active(out.conn.get(), owner);
             } else {
-                out.queued = std::make_shared<waiter>(owner);
-                out.queued->timer.expires_at(deadline);
-                waiters_.push_back(out.queued);
+                out.queued = true;
+                out.wait.owner = owner;
+                out.wait.deadline = deadline;
             }
         }
     }
@@ -146,37 +155,133 @@ lease origin_pool::take(const asio::any_io_executor& owner, clock::time_point de
     return out;
 }
 
-asio::awaitable<void> origin_pool::wait(lease& l, const asio::any_io_executor& owner) {
-    auto [ec] = co_await l.queued->timer.async_wait(asio::as_tuple(asio::deferred));
-    const std::shared_ptr<waiter> w = std::move(l.queued);
+// Cancels a queued wait; installed in the waiting request's cancellation slot.
+struct origin_pool::cancel_wait {
+    origin_pool* pool;
+    connection_wait* wait;
+    void operator()(asio::cancellation_type type) const {
+        if (type != asio::cancellation_type::none) {
+            pool->cancel(*wait);
+        }
+    }
+};
+
+void origin_pool::enqueue(connection_wait& w, asio::cancellation_slot slot,
+                          asio::any_completion_handler<void()> handler) {
+    w.slot = slot;
+    w.handler.swap(handler);
     std::lock_guard lock(mutex_);
-    if (w->granted) {
-        l = lease::lent(std::move(w->granted), true);
-        co_return;
+    if (closed_) {
+        w.state = connection_wait::outcome::refused;
+        complete(w);
+        return;
     }
-    if (w->permit) {
-        --permits_;
-        auto conn = make_connection();
-        link_active(conn.get(), owner);
-        l = lease::lent(std::move(conn), false);
-        co_return;
+    waiters_.push_back(&w);
+    serve_waiters();  // a connection freed since take(), on another thread, is this one's
+    if (w.state != connection_wait::outcome::waiting) {
+        return;
     }
-    if (!w->refused) {
-        waiters_.erase(std::find(waiters_.begin(), waiters_.end(), w));
+    arm_sweeper(w.deadline);
+    if (slot.is_connected()) {
+        slot.emplace<cancel_wait>(cancel_wait{this, &w});
     }
-    l = refusal(*w, ec);
 }
 
-lease origin_pool::refusal(const waiter& w, const error_code& ec) const {
-    if (w.refused || closed_) {
-        return lease::refused(error::shutdown, "client shut down");
+void origin_pool::cancel(connection_wait& w) {
+    std::lock_guard lock(mutex_);
+    if (w.state != connection_wait::outcome::waiting) {
+        return;  // ended already; its completion is on its way
     }
-    if (ec == asio::error::operation_aborted) {
-        return lease::refused(error::cancelled, "cancelled while waiting for a connection");
+    waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &w));
+    w.state = connection_wait::outcome::cancelled;
+    complete(w);
+    disarm_sweeper_if_idle();
+}
+
+// One timer for every waiter: armed for the earliest deadline in the queue, re-armed only when
+// an earlier one arrives. Requests with one timeout queue in deadline order, so it fires about
+// once per timeout and a handover never touches a timer.
+void origin_pool::arm_sweeper(clock::time_point deadline) {
+    if (sweep_at_ && *sweep_at_ <= deadline) {
+        return;
     }
-    return lease::refused(error::pool_timeout, "no connection to " + origin_.host +
-                                                   " became free before the deadline (" +
-                                                   std::to_string(active_.size()) + " in use)");
+    sweep_at_ = deadline;
+    sweeper_.expires_at(deadline);  // an earlier wait ends with operation_aborted
+    sweeper_.async_wait([weak = weak_from_this()](const error_code& ec) {
+        if (ec) {
+            return;  // re-armed, shut down, or the pool is going away
+        }
+        if (const auto self = weak.lock()) {
+            self->sweep();
+        }
+    });
+}
+
+// With nobody waiting, the timer must not keep the io_context running.
+void origin_pool::disarm_sweeper_if_idle() {
+    if (waiters_.empty() && sweep_at_) {
+        sweep_at_.reset();
+        sweeper_.cancel();
+    }
+}
+
+void origin_pool::sweep() {
+    std::lock_guard lock(mutex_);
+    sweep_at_.reset();
+    const auto now = clock::now();
+    std::optional<clock::time_point> earliest;
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+        connection_wait& w = **it;
+        if (w.deadline <= now) {
+            w.state = connection_wait::outcome::timed_out;
+            complete(w);
+            it = waiters_.erase(it);
+            continue;
+        }
+        earliest = earliest ? std::min(*earliest, w.deadline) : w.deadline;
+        ++it;
+    }
+    if (earliest) {
+        arm_sweeper(*earliest);
+    }
+}
+
+void origin_pool::end_wait(lease& l) {
+    connection_wait& w = l.wait;
+    l.queued = false;
+    std::lock_guard lock(mutex_);
+    switch (w.state) {
+        case connection_wait::outcome::granted:
+            l.conn = std::move(w.granted);
+            l.reused = true;
+            return;
+        case connection_wait::outcome::permitted:
+            --permits_;
+            l.conn = make_connection();
+            l.reused = false;
+            link_active(l.conn.get(), w.owner);
+            return;
+        case connection_wait::outcome::waiting:  // not reached: a wait completes once ended
+        case connection_wait::outcome::refused:
+            break;
+        case connection_wait::outcome::cancelled:
+            if (!closed_) {
+                l.result = {make_error_code(error::cancelled),
+                            "cancelled while waiting for a connection"};
+                return;
+            }
+            break;
+        case connection_wait::outcome::timed_out:
+            if (!closed_) {
+                l.result = {make_error_code(error::pool_timeout),
+                            "no connection to " + origin_.host +
+                                " became free before the deadline (" +
+                                std::to_string(active_.size()) + " in use)"};
+                return;
+            }
+            break;
+    }
+    l.result = {make_error_code(error::shutdown), "client shut down"};
 }
 
 void origin_pool::release(const std::shared_ptr<connection>& conn, bool keep) {
@@ -365,11 +470,12 @@ void origin_pool::shutdown() {
         closed_ = true;
         idle.swap(idle_);
         open_ -= idle.size();
-        for (auto& w : waiters_) {
-            w->refused = true;
-            wake(w);
+        for (connection_wait* w : waiters_) {
+            w->state = connection_wait::outcome::refused;
+            complete(*w);
         }
         waiters_.clear();
+        disarm_sweeper_if_idle();
         for (auto& w : sleepers_) {
             w->refused = true;
             wake(w);

@@ -15,7 +15,10 @@
 #include <salvo/policy/retry.hpp>
 #include <salvo/policy/retry_budget.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -37,22 +40,44 @@ struct origin {
     std::uint16_t port = 0;
 };
 
-struct pool_waiter;  // a request waiting for a connection (or for a DNS answer)
+struct pool_waiter;  // a request sleeping (backoff, rate limit) or waiting for a DNS answer
+
+// A request queued for a connection, in its lease: in the pool's FIFO from async_wait() until
+// whoever ends the wait (a freed connection, a permit to open one, the request's deadline, its
+// cancellation, shutdown) says how in `state` and completes it on `owner`.
+struct connection_wait {
+    enum class outcome : unsigned char {
+        waiting,
+        granted,    // `granted`: a kept connection handed over
+        permitted,  // the right to open a new one
+        timed_out,
+        cancelled,
+        refused,  // shutdown
+    };
+    boost::asio::any_io_executor owner;
+    clock::time_point deadline{};
+    outcome state = outcome::waiting;
+    std::shared_ptr<connection> granted;
+    boost::asio::cancellation_slot slot;
+    // Filled with swap(), moved from with its move constructor: Boost 1.81's move assignment
+    // of any_completion_handler wraps the handler in another one, recursively.
+    boost::asio::any_completion_handler<void()> handler;
+};
 
 // A connection lent to one request. `reused` is false for a new, not yet connected one. With
-// neither a connection nor an error, the request is `queued` for the next one freed.
+// neither a connection nor an error, the request is `queued`: it awaits async_wait(), then
+// end_wait() turns the wait's outcome into a connection or an error.
 struct lease {
     std::shared_ptr<connection> conn;
     bool reused = false;
+    bool queued = false;
     step_result result;
-    std::shared_ptr<pool_waiter> queued;
+    connection_wait wait;
 
-    static lease lent(std::shared_ptr<connection> c, bool reused) {
-        lease l;
-        l.conn = std::move(c);
-        l.reused = reused;
-        return l;
-    }
+    lease() = default;
+    lease(lease&&) = default;
+    lease& operator=(lease&&) = delete;  // see connection_wait::handler
+
     static lease refused(error e, std::string why) {
         lease l;
         l.result = {make_error_code(e), std::move(why)};
@@ -60,7 +85,7 @@ struct lease {
     }
 };
 
-class origin_pool {
+class origin_pool : public std::enable_shared_from_this<origin_pool> {
   public:
     // `route`: through a proxy, decided once for the origin (client_options::proxy).
     origin_pool(origin o, const client_options& options, boost::asio::any_io_executor executor,
@@ -85,10 +110,25 @@ class origin_pool {
     // An idle connection, a new one if under the cap, or the next one freed, in FIFO order,
     // waiting no later than `deadline`. `fresh` refuses idle connections (after a stale one).
     // `owner` is the strand of the requesting operation (shutdown cancels through it).
-    // take() answers at once when it can - the common case, with no coroutine frame to
-    // allocate; a lease it returns `queued` is then awaited with wait().
+    // take() answers at once when it can - the common case; a lease it returns `queued` is
+    // then awaited with async_wait() and settled with end_wait().
     lease take(const boost::asio::any_io_executor& owner, clock::time_point deadline, bool fresh);
-    boost::asio::awaitable<void> wait(lease& l, const boost::asio::any_io_executor& owner);
+
+    // Queues `l` (a lease take() returned queued) until a connection or a permit is its turn,
+    // its deadline passes, it is cancelled through the handler's slot, or the pool shuts down.
+    // Completes with void() on l.wait.owner. No timer per waiter: the pool keeps one, for the
+    // earliest deadline, and a handover is one post.
+    template <class Token>
+    auto async_wait(lease& l, Token&& token) {
+        return boost::asio::async_initiate<Token, void()>(
+            [this, &l](auto handler) {
+                auto slot = boost::asio::get_associated_cancellation_slot(handler);
+                enqueue(l.wait, slot,
+                        boost::asio::any_completion_handler<void()>(std::move(handler)));
+            },
+            token);
+    }
+    void end_wait(lease& l);
 
     // Gives a connection back: kept (or handed to the first waiter) when `keep`, else closed
     // and its place in the cap given to the first waiter.
@@ -125,12 +165,18 @@ class origin_pool {
 
   private:
     using waiter = pool_waiter;
+    struct cancel_wait;
+    void enqueue(connection_wait& w, boost::asio::cancellation_slot slot,
+                 boost::asio::any_completion_handler<void()> handler);
+    void cancel(connection_wait& w);
+    void complete(connection_wait& w);  // under the lock
+    void arm_sweeper(clock::time_point deadline);  // under the lock
+    void disarm_sweeper_if_idle();                 // under the lock
+    void sweep();  // ends the waits whose deadline has passed
     void record(const policy::classification& c, int last_retry_cost,
                 clock::time_point sent_at);  // under the lock
     void wake(const std::shared_ptr<waiter>& w);
     void serve_waiters();  // under the lock
-    // A waiter neither granted a connection nor permitted to open one: why (under the lock).
-    lease refusal(const waiter& w, const boost::system::error_code& ec) const;
     std::size_t admit_limit() const;  // under the lock
     std::shared_ptr<connection> make_connection();
     std::string dns_name() const;  // what resolve() looks up, for messages
@@ -155,7 +201,9 @@ class origin_pool {
     bool closed_ = false;
     std::size_t open_ = 0;                          // counted against the cap
     std::deque<std::shared_ptr<connection>> idle_;  // oldest first; reuse the newest
-    std::deque<std::shared_ptr<waiter>> waiters_;   // FIFO
+    std::deque<connection_wait*> waiters_;           // FIFO
+    boost::asio::steady_timer sweeper_;             // for the earliest deadline in waiters_
+    std::optional<clock::time_point> sweep_at_;     // when sweeper_ is armed
     std::vector<connection*> active_;               // lent out, for shutdown
     std::size_t permits_ = 0;  // waiters told to open a connection, not yet awake
     std::vector<std::shared_ptr<waiter>> sleepers_;  // in backoff or rate-limit waits
