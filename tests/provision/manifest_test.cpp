@@ -105,6 +105,14 @@ BOOST_AUTO_TEST_CASE(defaults_are_merged_entry_fields_win) {
     BOOST_TEST(config_of(es[2]) ==
                R"({"oauth.api.key":"default-key","region":"eu","sandbox":false})");
     BOOST_TEST((es[2].tags == std::vector<std::string>{"team:crm", "env:prod"}));
+    // The document is parsed into an arena that is gone once parse returns: every
+    // configuration, its own or the defaults', is held in the default storage.
+    for (const entry& e : es) {
+        BOOST_TEST(e.configuration.storage().get() == boost::json::storage_ptr().get());
+        for (const auto& member : e.configuration) {
+            BOOST_TEST(member.value().storage().get() == boost::json::storage_ptr().get());
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(variables_are_expanded_in_every_string) {

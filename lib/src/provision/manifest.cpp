@@ -14,6 +14,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 
@@ -308,9 +309,12 @@ class loader {
             {std::string(file_), first_line + line - 1, column, "", syntax_message(ec)});
     }
 
-    // Parses one JSON value filling `text` (whitespace around it allowed).
-    std::optional<json::value> parse(std::string_view text, std::size_t first_line) {
+    // Parses one JSON value filling `text` (whitespace around it allowed), its memory from
+    // `storage`.
+    std::optional<json::value> parse(std::string_view text, std::size_t first_line,
+                                     json::storage_ptr storage = {}) {
         json::stream_parser p;
+        p.reset(std::move(storage));  // the value's storage (the constructor's is the parser's)
         boost::system::error_code ec;
         const std::size_t used = p.write_some(text.data(), text.size(), ec);
         if (ec) {
@@ -439,7 +443,8 @@ class loader {
                 report(configuration_path, "must be an object");
             } else {
                 expand_all(*configuration, configuration_path);
-                defaults_.configuration = std::move(configuration->get_object());
+                defaults_.configuration.emplace(std::move(configuration->get_object()),
+                                                json::storage_ptr());
             }
             configuration_in_defaults_ = true;
         }
@@ -496,7 +501,8 @@ class loader {
                 report(configuration_path, "must be an object");
             } else {
                 expand_all(*configuration, configuration_path);
-                e.configuration = std::move(configuration->get_object());
+                e.configuration = std::move(configuration->get_object());  // a copy, from
+                                                                           // the arena
                 if (defaults_.configuration) {
                     for (const auto& member : *defaults_.configuration) {
                         if (!e.configuration.contains(member.key())) {
@@ -518,7 +524,12 @@ class loader {
     }
 
     void load_json(std::string_view text) {
-        std::optional<json::value> root = parse(text, 1);
+        // The whole document is in memory before the first entry is read: its thousands of
+        // small blocks come from one arena, released at once (without walking the document),
+        // not from malloc one by one. What an entry keeps (its configuration) is copied out
+        // into the default storage, so nothing refers to the arena once this returns.
+        json::monotonic_resource arena;
+        std::optional<json::value> root = parse(text, 1, &arena);
         if (!root) {
             return;
         }
@@ -553,7 +564,6 @@ class loader {
         explicit_key_.reserve(items.size());
         for (json::value& item : items) {
             read_entry(item);
-            item.emplace_null();  // free what the entry did not take as we go
         }
     }
 
