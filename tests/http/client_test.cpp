@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -212,6 +213,38 @@ BOOST_AUTO_TEST_CASE(connections_are_reused) {
     BOOST_TEST(server.requests() == 120u);
     BOOST_TEST(server.connections() <= 4u);
     BOOST_TEST(client.metrics().connections_reused >= 116u);
+}
+
+BOOST_AUTO_TEST_CASE(shared_headers_are_sent_with_the_request_s_own) {
+    std::mutex mutex;
+    std::vector<seen_request> seen;
+    test_server server([&](const seen_request& r) {
+        std::lock_guard lock(mutex);
+        seen.push_back(r);
+        return reply::ok();
+    });
+    asio::io_context io;
+    http::client client(io.get_executor());
+    auto shared = std::make_shared<http::fields>();
+    shared->set("Authorization", "User u, Organization o");
+    shared->set(boost::beast::http::field::content_length, "999");  // the engine's to set
+    for (int i = 0; i < 2; ++i) {
+        auto req = post(server.url("/x"), "{}");
+        req.shared_headers = shared;
+        req.headers.set("X-Own", std::to_string(i));
+        auto [ec, res] = run(io, send(client, std::move(req)));
+        BOOST_TEST_REQUIRE(!ec, res.diagnostic);
+    }
+    std::lock_guard lock(mutex);
+    BOOST_TEST_REQUIRE(seen.size() == 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto& r = seen[i];
+        BOOST_TEST(r.headers["Authorization"] == "User u, Organization o");
+        BOOST_TEST(r.headers["X-Own"] == std::to_string(i));
+        BOOST_TEST(r.headers[boost::beast::http::field::content_length] == "2");
+        BOOST_TEST(r.body == "{}");
+    }
+    BOOST_TEST(shared.use_count() == 1);  // the requests shared it, and let it go
 }
 
 BOOST_AUTO_TEST_CASE(connection_close_and_max_requests_per_connection_are_honoured) {
@@ -417,6 +450,14 @@ BOOST_AUTO_TEST_CASE(bad_urls_and_header_injection_are_refused_before_sending) {
     auto [ec2, r2] = run(io, send(client, std::move(req)));
     BOOST_TEST(ec2 == http::error::invalid_request);
     BOOST_TEST((r2.delivery == http::delivery::not_sent));
+    // The same through a shared header set.
+    auto shared = std::make_shared<http::fields>();
+    shared->set("X-Evil", "a\nInjected: yes");
+    auto req3 = get("http://127.0.0.1:1/");
+    req3.shared_headers = shared;
+    auto [ec3, r3] = run(io, send(client, std::move(req3)));
+    BOOST_TEST(ec3 == http::error::invalid_request);
+    BOOST_TEST(r3.diagnostic.find("X-Evil") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

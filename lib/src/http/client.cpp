@@ -108,21 +108,27 @@ void serialize(const request& req, const origin& o, std::string_view host_header
     }
     out += "\r\n"sv;
     bool has_user_agent = false;
-    for (const auto& f : req.headers) {
-        using boost::beast::http::field;
-        const auto name = f.name();
-        if (name == field::host || name == field::content_length || name == field::connection ||
-            name == field::transfer_encoding) {
-            continue;
+    const auto append_fields = [&](const fields& set) {
+        for (const auto& f : set) {
+            using boost::beast::http::field;
+            const auto name = f.name();
+            if (name == field::host || name == field::content_length ||
+                name == field::connection || name == field::transfer_encoding) {
+                continue;
+            }
+            has_user_agent = has_user_agent || name == field::user_agent;
+            const auto n = f.name_string();
+            const auto v = f.value();
+            out.append(n.data(), n.size());
+            out += ": "sv;
+            out.append(v.data(), v.size());
+            out += "\r\n"sv;
         }
-        has_user_agent = has_user_agent || name == field::user_agent;
-        const auto n = f.name_string();
-        const auto v = f.value();
-        out.append(n.data(), n.size());
-        out += ": "sv;
-        out.append(v.data(), v.size());
-        out += "\r\n"sv;
+    };
+    if (req.shared_headers) {
+        append_fields(*req.shared_headers);
     }
+    append_fields(req.headers);
     if (!has_user_agent && !user_agent.empty()) {
         out += "User-Agent: "sv;
         out += user_agent;
@@ -454,11 +460,18 @@ bool prepare(request& req, request_context& ctx, send_state& out, clock::time_po
         return false;
     }
     const std::uint16_t port = req.url.has_port() ? req.url.port_number() : (ctx.tls ? 443 : 80);
-    for (const auto& field : req.headers) {
-        if (has_line_break(field.name_string()) || has_line_break(field.value())) {
-            finish(impl, out, start, error::invalid_request,
-                   "header '" + std::string(field.name_string()) + "' contains a line break");
-            return false;
+    const fields* sets[] = {req.shared_headers.get(), &req.headers};
+    for (const fields* set : sets) {
+        if (set == nullptr) {
+            continue;
+        }
+        for (const auto& field : *set) {
+            if (has_line_break(field.name_string()) || has_line_break(field.value())) {
+                finish(impl, out, start, error::invalid_request,
+                       "header '" + std::string(field.name_string()) +
+                           "' contains a line break");
+                return false;
+            }
         }
     }
     ctx.pool = impl.pool_for({ctx.tls, ctx.host, port});

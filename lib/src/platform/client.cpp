@@ -127,6 +127,13 @@ client::client(http::client& http, credentials creds, boost::urls::url base_url)
       authorization_("User " + creds.user_secret + ", Organization " + creds.org_secret) {
     base_url_.remove_fragment();
     instances_url_ = url_for("/instances");
+    auto headers = std::make_shared<http::fields>();
+    headers->set(field::authorization, authorization_);
+    headers->set(field::accept, "application/json");
+    auto json_body_headers = std::make_shared<http::fields>(*headers);
+    json_body_headers->set(field::content_type, "application/json");
+    headers_ = std::move(headers);
+    json_body_headers_ = std::move(json_body_headers);
     secrets_.add(creds.user_secret);
     secrets_.add(creds.org_secret);
 }
@@ -148,8 +155,7 @@ http::request client::make_request(http::verb method, const boost::urls::url& ur
     http::request req;
     req.method = method;
     req.url = url;
-    req.headers.set(field::authorization, authorization_);
-    req.headers.set(field::accept, "application/json");
+    req.shared_headers = headers_;
     req.attempt_timeout = options.attempt_timeout;
     req.timeout = options.timeout;
     req.retry = options.retry;
@@ -207,7 +213,7 @@ std::optional<failure> client::settle(std::string_view call, const error_code& e
 
 http::request client::create_request(std::string_view body, const call_options& options) const {
     http::request req = make_request(http::verb::post, instances_url_, options);
-    req.headers.set(field::content_type, "application/json");
+    req.shared_headers = json_body_headers_;
     req.body.assign(body.data(), body.size());
     return req;
 }

@@ -8,6 +8,7 @@
 #include <boost/url/url.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,9 @@ struct request {
     verb method = verb::get;
     boost::urls::url url;  // http:// or https://; the origin picks the connection pool
     fields headers;        // Host, Content-Length and Connection are set by the engine
+    // Headers common to many requests (credentials, content type), sent before `headers`:
+    // one immutable set made once and shared, where copying `headers` allocates per field.
+    std::shared_ptr<const fields> shared_headers;
     std::string body;
 
     // Unset: GET, HEAD, OPTIONS, TRACE, PUT and DELETE are idempotent (RFC 9110 §9.2.2).

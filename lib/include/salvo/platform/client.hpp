@@ -126,6 +126,10 @@ class client {
     boost::urls::url base_url_;
     boost::urls::url instances_url_;  // base_url_ + /instances, made once
     std::string authorization_;
+    // Authorization and Accept, and for requests with a JSON body Content-Type too: made once,
+    // shared by every request (http::request::shared_headers).
+    std::shared_ptr<const http::fields> headers_;
+    std::shared_ptr<const http::fields> json_body_headers_;
     redactor secrets_;
 };
 
