@@ -112,8 +112,8 @@ void serialize(const request& req, const origin& o, std::string_view host_header
         for (const auto& f : set) {
             using boost::beast::http::field;
             const auto name = f.name();
-            if (name == field::host || name == field::content_length ||
-                name == field::connection || name == field::transfer_encoding) {
+            if (name == field::host || name == field::content_length || name == field::connection ||
+                name == field::transfer_encoding) {
                 continue;
             }
             has_user_agent = has_user_agent || name == field::user_agent;
@@ -468,8 +468,7 @@ bool prepare(request& req, request_context& ctx, send_state& out, clock::time_po
         for (const auto& field : *set) {
             if (has_line_break(field.name_string()) || has_line_break(field.value())) {
                 finish(impl, out, start, error::invalid_request,
-                       "header '" + std::string(field.name_string()) +
-                           "' contains a line break");
+                       "header '" + std::string(field.name_string()) + "' contains a line break");
                 return false;
             }
         }

@@ -17,8 +17,8 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -169,14 +169,14 @@ class origin_pool : public std::enable_shared_from_this<origin_pool> {
     void enqueue(connection_wait& w, boost::asio::cancellation_slot slot,
                  boost::asio::any_completion_handler<void()> handler);
     void cancel(connection_wait& w);
-    void complete(connection_wait& w);  // under the lock
+    void complete(connection_wait& w);             // under the lock
     void arm_sweeper(clock::time_point deadline);  // under the lock
     void disarm_sweeper_if_idle();                 // under the lock
-    void sweep();  // ends the waits whose deadline has passed
+    void sweep();                                  // ends the waits whose deadline has passed
     void record(const policy::classification& c, int last_retry_cost,
                 clock::time_point sent_at);  // under the lock
     void wake(const std::shared_ptr<waiter>& w);
-    void serve_waiters();  // under the lock
+    void serve_waiters();             // under the lock
     std::size_t admit_limit() const;  // under the lock
     std::shared_ptr<connection> make_connection();
     std::string dns_name() const;  // what resolve() looks up, for messages
@@ -201,7 +201,7 @@ class origin_pool : public std::enable_shared_from_this<origin_pool> {
     bool closed_ = false;
     std::size_t open_ = 0;                          // counted against the cap
     std::deque<std::shared_ptr<connection>> idle_;  // oldest first; reuse the newest
-    std::deque<connection_wait*> waiters_;           // FIFO
+    std::deque<connection_wait*> waiters_;          // FIFO
     boost::asio::steady_timer sweeper_;             // for the earliest deadline in waiters_
     std::optional<clock::time_point> sweep_at_;     // when sweeper_ is armed
     std::vector<connection*> active_;               // lent out, for shutdown

@@ -13,8 +13,8 @@
 #include <utility>
 
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/monotonic_resource.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 
@@ -501,8 +501,8 @@ class loader {
                 report(configuration_path, "must be an object");
             } else {
                 expand_all(*configuration, configuration_path);
-                e.configuration = std::move(configuration->get_object());  // a copy, from
-                                                                           // the arena
+                // A copy (into the entry's storage), not a move: the document's arena goes.
+                e.configuration = std::move(configuration->get_object());
                 if (defaults_.configuration) {
                     for (const auto& member : *defaults_.configuration) {
                         if (!e.configuration.contains(member.key())) {

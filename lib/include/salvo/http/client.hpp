@@ -56,9 +56,9 @@ class client {
                 // could only tell through a type-erased, allocated executor.
                 bool inline_completion = false;
                 if (const auto* serial = detail::serial_executor(*impl)) {
-                    inline_completion = boost::asio::any_io_executor(
-                                            boost::asio::get_associated_executor(
-                                                handler, *serial)) == *serial;
+                    inline_completion =
+                        boost::asio::any_io_executor(
+                            boost::asio::get_associated_executor(handler, *serial)) == *serial;
                 }
                 detail::start_send(impl, std::move(r), detail::send_handler(std::move(handler)),
                                    inline_completion);

@@ -71,10 +71,10 @@ class client {
                                call_options options = {}, Token&& token = {}) {
         return http_->async_send(
             create_request(body, options),
-            boost::asio::deferred([this, &configuration](boost::system::error_code ec,
-                                                         http::response res) {
-                return boost::asio::deferred.values(created_answer(ec, res, configuration));
-            }))(std::forward<Token>(token));
+            boost::asio::deferred(
+                [this, &configuration](boost::system::error_code ec, http::response res) {
+                    return boost::asio::deferred.values(created_answer(ec, res, configuration));
+                }))(std::forward<Token>(token));
     }
 
     // GET /instances?tags[]=T...&pageSize=N[&nextPage=P]: one page of the instances carrying
