@@ -13,6 +13,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/container/static_vector.hpp>
 
 #include <salvo/policy/classification.hpp>
 #include <salvo/policy/retry.hpp>
@@ -84,6 +85,16 @@ bool has_line_break(std::string_view s) {
            std::memchr(s.data(), '\n', s.size()) != nullptr;
 }
 
+// The request's header sets in the order they are sent: the shared one, if any, then its own.
+boost::container::static_vector<const fields*, 2> header_sets(const request& req) {
+    boost::container::static_vector<const fields*, 2> sets;
+    if (req.shared_headers) {
+        sets.push_back(req.shared_headers.get());
+    }
+    sets.push_back(&req.headers);
+    return sets;
+}
+
 // HTTP/1.1 request head and body, written into the connection's reused buffer.
 void serialize(const request& req, const origin& o, std::string_view host_header,
                const std::string& user_agent, bool last, std::string& out) {
@@ -108,8 +119,8 @@ void serialize(const request& req, const origin& o, std::string_view host_header
     }
     out += "\r\n"sv;
     bool has_user_agent = false;
-    const auto append_fields = [&](const fields& set) {
-        for (const auto& f : set) {
+    for (const fields* set : header_sets(req)) {
+        for (const auto& f : *set) {
             using boost::beast::http::field;
             const auto name = f.name();
             if (name == field::host || name == field::content_length || name == field::connection ||
@@ -124,11 +135,7 @@ void serialize(const request& req, const origin& o, std::string_view host_header
             out.append(v.data(), v.size());
             out += "\r\n"sv;
         }
-    };
-    if (req.shared_headers) {
-        append_fields(*req.shared_headers);
     }
-    append_fields(req.headers);
     if (!has_user_agent && !user_agent.empty()) {
         out += "User-Agent: "sv;
         out += user_agent;
@@ -460,11 +467,7 @@ bool prepare(request& req, request_context& ctx, send_state& out, clock::time_po
         return false;
     }
     const std::uint16_t port = req.url.has_port() ? req.url.port_number() : (ctx.tls ? 443 : 80);
-    const fields* sets[] = {req.shared_headers.get(), &req.headers};
-    for (const fields* set : sets) {
-        if (set == nullptr) {
-            continue;
-        }
+    for (const fields* set : header_sets(req)) {
         for (const auto& field : *set) {
             if (has_line_break(field.name_string()) || has_line_break(field.value())) {
                 finish(impl, out, start, error::invalid_request,

@@ -67,6 +67,11 @@ std::vector<std::string> secret_values(const json::object* configuration) {
     return out;
 }
 
+// An answer's body read as one instance (parse_instance with its default path).
+instance read_instance(std::string_view text, error_code& ec) {
+    return parse_instance(text, ec);
+}
+
 // The answer's body read by `parse` (parse_instance, parse_instances); text that is not JSON
 // or a document of the wrong shape becomes an invalid_response failure.
 template <class T, class Parse>
@@ -211,6 +216,15 @@ std::optional<failure> client::settle(std::string_view call, const error_code& e
     return std::nullopt;
 }
 
+template <class T, class Parse>
+result<T> client::answer(std::string_view call, const error_code& ec, http::response& res,
+                         const json::object* configuration, Parse parse) const {
+    if (auto failed = settle(call, ec, res, configuration)) {
+        return std::move(*failed);
+    }
+    return read_answer<T>(call, res, secrets_, configuration, parse);
+}
+
 http::request client::create_request(std::string_view body, const call_options& options) const {
     http::request req = make_request(http::verb::post, instances_url_, options);
     req.shared_headers = json_body_headers_;
@@ -225,23 +239,14 @@ asio::awaitable<result<instance>> client::create_instance(instance_request reque
     write_instance_request(body, request);
     auto sent =
         co_await http_->async_send(create_request(body, options), asio::as_tuple(asio::deferred));
-    http::response& res = std::get<1>(sent);
-    if (auto failed = settle(call, std::get<0>(sent), res, &request.configuration)) {
-        co_return std::move(*failed);
-    }
-    co_return read_answer<instance>(
-        call, res, secrets_, &request.configuration,
-        [](std::string_view text, error_code& ec) { return parse_instance(text, ec); });
+    co_return answer<instance>(call, std::get<0>(sent), std::get<1>(sent), &request.configuration,
+                               read_instance);
 }
 
 result<created_instance> client::created_answer(const error_code& ec, http::response& res,
                                                 const json::object& configuration) const {
-    constexpr std::string_view call = "create_instance";
-    if (auto failed = settle(call, ec, res, &configuration)) {
-        return std::move(*failed);
-    }
-    return read_answer<created_instance>(
-        call, res, secrets_, &configuration,
+    return answer<created_instance>(
+        "create_instance", ec, res, &configuration,
         [](std::string_view text, error_code& e) { return parse_created_instance(text, e); });
 }
 
@@ -337,13 +342,7 @@ asio::awaitable<result<instance>> client::get_instance(std::int64_t id, call_opt
     constexpr std::string_view call = "get_instance";
     http::request req = make_request(http::verb::get, instance_url(id), options);
     auto sent = co_await http_->async_send(std::move(req), asio::as_tuple(asio::deferred));
-    http::response& res = std::get<1>(sent);
-    if (auto failed = settle(call, std::get<0>(sent), res, nullptr)) {
-        co_return std::move(*failed);
-    }
-    co_return read_answer<instance>(
-        call, res, secrets_, nullptr,
-        [](std::string_view text, error_code& ec) { return parse_instance(text, ec); });
+    co_return answer<instance>(call, std::get<0>(sent), std::get<1>(sent), nullptr, read_instance);
 }
 
 asio::awaitable<result<>> client::delete_instance(std::int64_t id, call_options options) {

@@ -117,6 +117,11 @@ class client {
     std::optional<failure> settle(std::string_view call, const boost::system::error_code& ec,
                                   http::response& res,
                                   const boost::json::object* configuration) const;
+    // settle(), then a 2xx answer read by `parse` (its problems: an invalid_response failure).
+    template <class T, class Parse>
+    result<T> answer(std::string_view call, const boost::system::error_code& ec,
+                     http::response& res, const boost::json::object* configuration,
+                     Parse parse) const;
     // async_create_instance's completion: the engine's outcome read as a created instance.
     result<created_instance> created_answer(const boost::system::error_code& ec,
                                             http::response& res,
